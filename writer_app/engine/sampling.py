@@ -1,0 +1,114 @@
+"""Sampling as pure functions over one step's logits.
+
+The semantics are those of transformers' `generate()`, exactly: repetition penalty over
+the context, then temperature, top-k, top-p, then a draw with `torch.multinomial` over
+the full vocabulary (so a seeded draw consumes the random stream as `generate()` does).
+The work is done on the few survivors of top-k rather than on all 262k logits of a large
+vocabulary: the result is the same, and a token costs well under a millisecond here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from writer_app.engine.params import SamplingParams
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """The distribution a token is drawn from, kept sparse: only tokens it can produce.
+
+    ids: [K] token ids, probs: [K] their probabilities (summing to 1). Greedy choice is the
+    one-token distribution of the argmax.
+    """
+
+    ids: torch.Tensor
+    probs: torch.Tensor
+    vocab_size: int
+    greedy: bool = False  # chosen by argmax: drawing needs (and consumes) no randomness
+
+    def prob_of(self, token_ids: torch.Tensor) -> torch.Tensor:
+        """Probabilities of `token_ids` under this distribution (0 where cut)."""
+        # token_ids: [N] -> [N]
+        matches = token_ids.unsqueeze(1) == self.ids.unsqueeze(0)  # [N, K]
+        return (matches.to(self.probs.dtype) * self.probs.unsqueeze(0)).sum(dim=1)
+
+
+def apply_repetition_penalty(logits: torch.Tensor, context_ids: torch.Tensor,
+                             penalty: float) -> torch.Tensor:
+    """Make tokens already in the context less likely, as transformers does.
+
+    A positive logit is divided by the penalty, a negative one multiplied, once per
+    distinct token. Returns a new tensor; `logits` ([V]) is left untouched.
+    """
+    if penalty == 1.0 or context_ids.numel() == 0:
+        return logits
+    seen = torch.unique(context_ids.clamp(max=logits.shape[-1] - 1))
+    scores = logits.gather(0, seen)
+    scores = torch.where(scores < 0, scores * penalty, scores / penalty)
+    return logits.scatter(0, seen, scores)
+
+
+def sampling_distribution(logits: torch.Tensor, context_ids: torch.Tensor,
+                          params: SamplingParams) -> Distribution:
+    """The distribution `generate()` would draw the next token from.
+
+    logits: [V] raw scores of the next token; context_ids: [L] every token the model saw.
+    """
+    vocab_size = logits.shape[-1]
+    scores = apply_repetition_penalty(logits.float(), context_ids, params.repetition_penalty)
+    if params.is_greedy:
+        best = scores.argmax().reshape(1)
+        return Distribution(best, torch.ones(1, device=logits.device), vocab_size, greedy=True)
+
+    if params.temperature != 1.0:
+        scores = scores / params.temperature
+    if params.top_k > 0:
+        # Keep every score >= the k-th largest (ties included), as TopKLogitsWarper does.
+        threshold = torch.topk(scores, min(params.top_k, vocab_size)).values[-1]
+        ids = torch.nonzero(scores >= threshold).squeeze(1)
+    else:
+        ids = torch.arange(vocab_size, device=scores.device)
+    kept = scores[ids]
+    if params.top_p < 1.0:
+        kept, order = torch.sort(kept)  # ascending, as TopPLogitsWarper sorts
+        ids = ids[order]
+        cumulative = kept.softmax(dim=-1).cumsum(dim=-1)
+        survives = cumulative > (1 - params.top_p)
+        survives[-1] = True
+        ids, kept = ids[survives], kept[survives]
+    return Distribution(ids, kept.softmax(dim=-1), vocab_size)
+
+
+def draw_token(distribution: Distribution, generator: torch.Generator | None) -> int:
+    """Draw one token id; greedy distributions need no randomness.
+
+    The draw runs `torch.multinomial` over the full vocabulary, as `generate()` does, so the
+    same seed gives the same token as transformers — also after a step where top-p left
+    a single token, which still consumes its share of the random stream there.
+    """
+    if distribution.greedy:
+        return int(distribution.ids[0])
+    full = torch.zeros(distribution.vocab_size, device=distribution.probs.device)
+    full[distribution.ids] = distribution.probs
+    return int(torch.multinomial(full, num_samples=1, generator=generator))
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One possible next token, as plain numbers: raw and sampling probability."""
+
+    id: int
+    prob: float
+    sampled_prob: float
+
+
+def top_candidates(raw_probs: torch.Tensor, distribution: Distribution,
+                   n: int) -> list[Candidate]:
+    """The n most likely next tokens by raw probability (`raw_probs`: softmax of the logits)."""
+    probs, ids = torch.topk(raw_probs, min(n, raw_probs.shape[-1]))
+    sampled = distribution.prob_of(ids)
+    return [Candidate(int(i), float(p), float(s))
+            for i, p, s in zip(ids.tolist(), probs.tolist(), sampled.tolist(), strict=True)]

@@ -1,0 +1,31 @@
+"""Errors that carry a message for the user and a hint on what to do."""
+
+from __future__ import annotations
+
+
+class WriterError(Exception):
+    """A failure the user can act on: `message` says what went wrong, `hint` what to do."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message} — {self.hint}" if self.hint else self.message
+
+
+class InvalidSettingError(WriterError, ValueError):
+    """A setting or option outside its allowed range (a usage error, exit code 2)."""
+
+
+class ModelNotFoundError(WriterError):
+    """The named model (folder, file, Hub id) does not exist or cannot be reached."""
+
+
+class ModelLoadError(WriterError):
+    """The model exists but cannot be loaded: corrupt, unsupported, not a causal LM, no memory."""
+
+
+class LoadCancelledError(WriterError):
+    """The user cancelled a model load."""
