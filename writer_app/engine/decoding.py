@@ -44,8 +44,13 @@ class IncrementalDecoder:
         return piece
 
     def flush(self) -> str:
-        """Release whatever is held back, incomplete or not (the stream has ended)."""
+        """Release the complete characters still held back (the stream has ended).
+
+        The bytes of a character the stream stopped in the middle of are dropped: a broken
+        character must never reach the user's document.
+        """
         released = self._decode(self._ids[self._prefix_offset:self._read_offset])
         current = self._decode(self._ids[self._prefix_offset:])
         self._read_offset = len(self._ids)
-        return current[len(released):] if len(current) > len(released) else ""
+        tail = current[len(released):] if len(current) > len(released) else ""
+        return tail.rstrip(REPLACEMENT_CHARACTER)

@@ -73,7 +73,11 @@ class NextTokens:
 
 @dataclass(frozen=True)
 class Step:
-    """One generated token."""
+    """One generated token.
+
+    A stream that ends while complete characters are still held back ends with one more
+    step that carries only that text: token_id -1, probabilities 0, no alternatives.
+    """
 
     index: int  # 0 for the first generated token
     token_id: int
@@ -148,8 +152,9 @@ class ModelSession:
         self.tokenizer = loaded.tokenizer
         self.device = loaded.device
         self.context_limit = min(context_limit or loaded.context_window, loaded.context_window)
-        self._cache_kwarg = ("cache" if "cache" in inspect.signature(self.model.forward).parameters
-                             else "past_key_values")
+        forward_parameters = inspect.signature(type(self.model).forward).parameters
+        # transformers 5 renames past_key_values to cache; older model classes keep the old name
+        self._cache_kwarg = "cache" if "cache" in forward_parameters else "past_key_values"
         self._cache: object | None = None
         self._cached_ids: list[int] = []  # the tokens whose keys and values are in the cache
         self._last_logits: torch.Tensor | None = None  # next-token logits after _cached_ids
@@ -207,7 +212,8 @@ class ModelSession:
         excess = len(head) + len(body) - budget
         dropped = 0
         if excess > 0:
-            dropped = min(len(body) - 1, math.ceil(excess / CUT_BLOCK) * CUT_BLOCK)
+            block = max(1, min(CUT_BLOCK, budget // 8))  # keeps at least 7/8 of the window
+            dropped = min(len(body) - 1, math.ceil(excess / block) * block)
             dropped = max(dropped, 0)
             body = body[dropped:]
             if len(head) + len(body) > budget:  # the preamble alone fills the window

@@ -1,0 +1,56 @@
+"""SamplingParams: frozen, validated, with messages that say how to fix the value."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import pytest
+
+from writer_app.engine.params import Mode, SamplingParams
+from writer_app.errors import InvalidSettingError
+
+
+def test_defaults_are_valid_and_frozen():
+    params = SamplingParams()
+    assert params.mode is Mode.SAMPLE
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        params.temperature = 1.0  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("changes", "fragment"),
+    [
+        ({"temperature": -0.1}, "temperature must be between"),
+        ({"temperature": math.nan}, "temperature must be between"),
+        ({"temperature": "hot"}, "temperature must be a number"),
+        ({"top_k": -1}, "top_k must be between"),
+        ({"top_k": 2.5}, "top_k must be a whole number"),
+        ({"top_p": 0.0}, "top_p must be greater than 0"),
+        ({"top_p": 1.5}, "top_p must be between"),
+        ({"repetition_penalty": 0.0}, "repetition_penalty must be greater than 0"),
+        ({"max_new_tokens": 0}, "max_new_tokens must be between"),
+        ({"seed": -5}, "seed must be between"),
+        ({"mode": "nucleus"}, "unknown mode"),
+        ({"mode": "beam", "num_beams": 1}, "at least 2 beams"),
+    ],
+)
+def test_bad_values_are_refused_with_a_hint(changes, fragment):
+    with pytest.raises(InvalidSettingError) as caught:
+        SamplingParams(**changes)
+    assert fragment in caught.value.message
+    assert caught.value.hint  # every refusal says what to do
+
+
+def test_temperature_zero_means_greedy():
+    assert SamplingParams(temperature=0).is_greedy
+    assert SamplingParams(mode="greedy").is_greedy
+    assert not SamplingParams(temperature=0.7).is_greedy
+    assert not SamplingParams(mode=Mode.BEAM, temperature=0).is_greedy
+
+
+def test_with_changes_validates():
+    params = SamplingParams().with_changes(top_k=0, mode="greedy")
+    assert params.top_k == 0 and params.mode is Mode.GREEDY
+    with pytest.raises(InvalidSettingError):
+        SamplingParams().with_changes(top_p=2)

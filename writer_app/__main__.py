@@ -1,0 +1,293 @@
+"""The command line: the GUI by default, and headless subcommands for scripts and tests.
+
+This is a contract other tools rely on: `writer-app [PATH]`, `writer-app generate`,
+`writer-app next-tokens`, `writer-app models`, `writer-app --version`. Exit codes: 0 success,
+2 bad usage or out-of-range values, 1 any runtime failure (one line on stderr, no
+traceback unless --debug). torch is imported only once a command needs the model.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, NoReturn
+
+from writer_app import __version__
+from writer_app.errors import InvalidSettingError, WriterError
+
+if TYPE_CHECKING:
+    from writer_app.engine.params import SamplingParams
+    from writer_app.engine.session import ModelSession
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+SUBCOMMANDS = ("generate", "next-tokens", "models")
+DEVICES = ("auto", "cpu", "cuda", "mps")
+DTYPES = ("auto", "float32", "bfloat16", "float16")
+
+
+class UsageError(Exception):
+    """Bad command-line usage: exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but errors raise instead of exiting, so main() owns every exit code."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
+
+
+def _add_model_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("model")
+    group.add_argument("--model", default="default",
+                       help="'default' (Gemma 3 270M), a Hugging Face Hub id, a model folder "
+                            "or a .gguf file")
+    group.add_argument("--device", default="auto", choices=DEVICES,
+                       help="where the model runs (auto: cuda, then mps, then cpu)")
+    group.add_argument("--dtype", default="auto", choices=DTYPES,
+                       help="weight precision (auto: bfloat16 on CUDA, float16 on MPS, "
+                            "float32 on CPU)")
+
+
+def _add_sampling_options(parser: argparse.ArgumentParser) -> None:
+    from writer_app.engine.params import SamplingParams
+
+    defaults = SamplingParams()
+    group = parser.add_argument_group("sampling")
+    group.add_argument("--temperature", type=float, default=defaults.temperature,
+                       help="randomness; 0 = always the most likely token")
+    group.add_argument("--top-k", type=int, default=defaults.top_k,
+                       help="sample only from the k most likely tokens; 0 = off")
+    group.add_argument("--top-p", type=float, default=defaults.top_p,
+                       help="sample only from the most likely tokens holding this much "
+                            "probability; 1.0 = off")
+    group.add_argument("--repetition-penalty", type=float,
+                       default=defaults.repetition_penalty,
+                       help="discourage tokens already in the text; 1.0 = none")
+    group.add_argument("--max-new-tokens", type=int, default=defaults.max_new_tokens,
+                       help="the most tokens to generate")
+    group.add_argument("--seed", type=int, default=None,
+                       help="random seed: the same seed and settings give the same text")
+    group.add_argument("--greedy", action="store_true",
+                       help="always choose the most likely token")
+    group.add_argument("--num-beams", type=int, default=1,
+                       help="beam search over this many hypotheses (2 or more)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="writer-app",
+                     description="Writer: write with a local language model at your side.",
+                     epilog="Without a command, `writer-app [--model M] [--device D] "
+                            "[--dtype T] [PATH]` opens the window.")
+    parser.add_argument("--version", action="version", version=f"writer-app {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of failures")
+    commands = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    generate = commands.add_parser("generate", help="stream a continuation of PROMPT to stdout")
+    _add_model_options(generate)
+    _add_sampling_options(generate)
+    generate.add_argument("prompt", metavar="PROMPT", help="the text to continue; - reads stdin")
+
+    next_tokens = commands.add_parser("next-tokens",
+                                      help="the most likely next tokens after PROMPT")
+    _add_model_options(next_tokens)
+    _add_sampling_options(next_tokens)
+    next_tokens.add_argument("--top", type=int, default=10, metavar="N",
+                             help="how many tokens to list (default 10)")
+    next_tokens.add_argument("--json", action="store_true", help="print one JSON object")
+    next_tokens.add_argument("prompt", metavar="PROMPT", help="the text; - reads stdin")
+
+    commands.add_parser("models", help="list the default, cached and recent models")
+    return parser
+
+
+def build_gui_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="writer-app", description="Start Writer's window.")
+    parser.add_argument("--version", action="version", version=f"writer-app {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of failures")
+    _add_model_options(parser)
+    parser.add_argument("path", nargs="?", metavar="PATH",
+                        help="a text file to open (created on first save if missing)")
+    return parser
+
+
+def params_from_args(args: argparse.Namespace) -> SamplingParams:
+    """Sampling options → validated SamplingParams (InvalidSettingError says what to fix)."""
+    from writer_app.engine.params import Mode, SamplingParams
+
+    mode = Mode.SAMPLE
+    if args.num_beams < 1:
+        raise InvalidSettingError(f"--num-beams must be 1 or more, not {args.num_beams}",
+                                  "use 2 or more for beam search")
+    if args.num_beams > 1:
+        if args.greedy:
+            raise InvalidSettingError("--greedy and --num-beams exclude each other",
+                                      "choose one of them")
+        mode = Mode.BEAM
+    elif args.greedy:
+        mode = Mode.GREEDY
+    return SamplingParams(temperature=args.temperature, top_k=args.top_k, top_p=args.top_p,
+                          repetition_penalty=args.repetition_penalty,
+                          max_new_tokens=args.max_new_tokens, seed=args.seed, mode=mode,
+                          num_beams=max(args.num_beams, 2))
+
+
+def _read_prompt(prompt: str) -> str:
+    if prompt != "-":
+        return prompt
+    data = sys.stdin.buffer.read()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise WriterError("standard input is not UTF-8 text",
+                          "convert it to UTF-8 first (e.g. with iconv)") from error
+
+
+def _open_session(args: argparse.Namespace) -> ModelSession:
+    from writer_app.engine.device import configure_cpu_threads
+    from writer_app.engine.models import LoadProgress, load_model, remember_recent
+    from writer_app.engine.session import ModelSession
+
+    _quiet_libraries()
+    configure_cpu_threads()
+    show_progress = sys.stderr.isatty()
+
+    def report(progress: LoadProgress) -> None:
+        if show_progress:
+            print(f"\r\033[K{progress.stage}…", end="", file=sys.stderr, flush=True)
+
+    loaded = load_model(args.model, device=args.device, dtype=args.dtype, progress=report)
+    if show_progress:
+        print("\r\033[K", end="", file=sys.stderr, flush=True)
+    remember_recent(args.model)
+    return ModelSession(loaded)
+
+
+def _quiet_libraries() -> None:
+    """Library chatter (progress bars, deprecation notes) would pollute stdout and stderr."""
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    import warnings
+
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    warnings.filterwarnings("ignore", category=FutureWarning)
+    warnings.filterwarnings("ignore", category=UserWarning, module="transformers")
+
+
+def run_generate(args: argparse.Namespace) -> int:
+    params = params_from_args(args)
+    prompt = _read_prompt(args.prompt)
+    session = _open_session(args)
+    generation = session.generate(prompt, params)
+    out = sys.stdout
+    text = ""
+    for step in generation:
+        out.write(step.text)
+        out.flush()
+        text += step.text
+    if out.isatty() and not text.endswith("\n"):
+        out.write("\n")
+    stats = generation.stats
+    if sys.stderr.isatty():
+        print(f"[{stats.tokens} tokens, {stats.tokens_per_second:.1f} tokens/s, "
+              f"seed {stats.seed}, stopped: {stats.stop_reason}]", file=sys.stderr)
+    return EXIT_OK
+
+
+def run_next_tokens(args: argparse.Namespace) -> int:
+    if not 1 <= args.top <= 1000:
+        raise InvalidSettingError(f"--top must be between 1 and 1000, not {args.top}",
+                                  "e.g. --top 10")
+    params = params_from_args(args)
+    prompt = _read_prompt(args.prompt)
+    session = _open_session(args)
+    result = session.next_tokens(prompt, params, n=args.top)
+    if args.json:
+        payload = {
+            "model": session.loaded.name,
+            "device": str(session.device),
+            "tokens": [{"id": t.id, "text": t.text, "prob": t.prob,
+                        "sampled_prob": t.sampled_prob} for t in result.tokens],
+        }
+        print(json.dumps(payload, ensure_ascii=False))
+        return EXIT_OK
+    print(f"{'#':>3}  {'prob':>8}  {'sampled':>8}  {'id':>7}  token")
+    for rank, token in enumerate(result.tokens, start=1):
+        print(f"{rank:>3}  {token.prob:8.4f}  {token.sampled_prob:8.4f}  {token.id:>7}  "
+              f"{json.dumps(token.text, ensure_ascii=False)}")
+    if result.context.dropped:
+        print(f"(context: {result.context.used} tokens used, {result.context.dropped} dropped "
+              f"to fit the {result.context.window}-token window)", file=sys.stderr)
+    return EXIT_OK
+
+
+def run_models(args: argparse.Namespace) -> int:
+    from writer_app.engine.models import list_models
+
+    for entry in list_models():
+        detail = f"  ({entry.detail})" if entry.detail else ""
+        print(f"{entry.kind:<10} {entry.spec}{detail}")
+    return EXIT_OK
+
+
+def run_gui(args: argparse.Namespace) -> int:
+    try:
+        from writer_app.app import run_gui as start_window
+    except ImportError as error:
+        raise WriterError(f"the window cannot start: {error}",
+                          "use the generate and next-tokens commands meanwhile") from error
+    return start_window(args.path, model=args.model, device=args.device, dtype=args.dtype)
+
+
+def _parser_for(argv: Sequence[str]) -> argparse.ArgumentParser:
+    """A subcommand's parser when the first word names one; otherwise the window's."""
+    first_word = next((a for a in argv if not a.startswith("-")), None)
+    if first_word in SUBCOMMANDS or list(argv) in (["-h"], ["--help"]):
+        return build_parser()
+    return build_gui_parser()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8", errors="replace")  # type: ignore[union-attr]
+    try:
+        args = _parser_for(argv).parse_args(argv)
+        handler = {"generate": run_generate, "next-tokens": run_next_tokens,
+                   "models": run_models}.get(getattr(args, "command", None) or "", run_gui)
+        return handler(args)
+    except UsageError as error:
+        print(error, file=sys.stderr)
+        return EXIT_USAGE
+    except InvalidSettingError as error:
+        print(f"writer-app: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK  # `writer-app generate ... | head` is fine
+    except Exception as error:  # every failure becomes one line that says what to do
+        if debug:
+            raise
+        print(f"writer-app: {_describe(error)}", file=sys.stderr)
+        return EXIT_FAILURE
+
+
+def _describe(error: BaseException) -> str:
+    if isinstance(error, WriterError):
+        return str(error)
+    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    if "out of memory" in text.lower() or isinstance(error, MemoryError):
+        return (f"out of memory ({text[:120]}) — choose a smaller model, --dtype bfloat16, "
+                "or --device cpu")
+    return f"{type(error).__name__}: {text[:200]} — run again with --debug for details"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
