@@ -15,6 +15,7 @@ from writer_app.engine.device import (
     configure_cpu_threads,
     resolve_device,
     resolve_dtype,
+    resolve_precision,
 )
 from writer_app.errors import InvalidSettingError
 
@@ -139,7 +140,7 @@ def test_explicit_dtypes_and_aliases(name: str, expected: torch.dtype) -> None:
 
 def test_every_dtype_choice_resolves() -> None:
     for name in DTYPE_CHOICES:
-        assert isinstance(resolve_dtype(name, torch.device("cpu")), torch.dtype)
+        assert isinstance(resolve_precision(name, torch.device("cpu")).dtype, torch.dtype)
 
 
 @pytest.mark.parametrize("name", ["int8", "float64", "half-ish", ""])

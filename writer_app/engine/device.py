@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import dataclass
 
 import torch
 
+from writer_app.engine.params import DEVICE_CHOICES, DTYPE_CHOICES
 from writer_app.errors import InvalidSettingError
 
-# Offered to users (argparse choices, combo boxes); resolve_device also takes "cuda:N".
-DEVICE_CHOICES: tuple[str, ...] = ("auto", "cpu", "cuda", "mps")
-DTYPE_CHOICES: tuple[str, ...] = ("auto", "float32", "bfloat16", "float16")
+__all__ = ["DEVICE_CHOICES", "DTYPE_CHOICES", "Precision", "resolve_device", "resolve_dtype",
+           "resolve_precision"]
 
 _DTYPES_BY_NAME: dict[str, torch.dtype] = {
     "float32": torch.float32,
@@ -88,6 +89,34 @@ def resolve_dtype(name: str, device: torch.device) -> torch.dtype:
         f"Unknown dtype '{name}'",
         f"use one of {', '.join(DTYPE_CHOICES)} (or fp32, bf16, fp16)",
     )
+
+
+@dataclass(frozen=True)
+class Precision:
+    """How weights are stored and what the model computes in."""
+
+    dtype: torch.dtype  # activations, and every weight that is not int8
+    int8_weights: bool = False  # linear layers stored as int8 rows (writer_app.engine.quantize)
+
+    @property
+    def label(self) -> str:
+        name = str(self.dtype).removeprefix("torch.")
+        return f"int8 weights, {name} compute" if self.int8_weights else name
+
+
+def resolve_precision(name: str, device: torch.device) -> Precision:
+    """A --dtype name → Precision; "int8" is weight-only int8 with bfloat16 compute.
+
+    int8 is a CPU precision: there it halves the bytes each token reads against bfloat16.
+    A GPU computes bfloat16 at full speed, and torch's int8 kernel targets the CPU.
+    """
+    if name.strip().lower() == "int8":
+        if device.type != "cpu":
+            raise InvalidSettingError(
+                f"int8 weights run on the CPU only, not on {device.type}",
+                "on a GPU use --dtype bfloat16 (what auto picks), or --device cpu")
+        return Precision(torch.bfloat16, int8_weights=True)
+    return Precision(resolve_dtype(name, device))
 
 
 def configure_cpu_threads() -> int:

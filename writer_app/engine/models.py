@@ -55,7 +55,8 @@ from transformers.models.auto.configuration_auto import CONFIG_MAPPING
 from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
 
 from writer_app import paths
-from writer_app.engine.device import resolve_device, resolve_dtype
+from writer_app.engine.device import resolve_device, resolve_precision
+from writer_app.engine.quantize import quantize_int8_weights
 from writer_app.errors import (
     LoadCancelledError,
     ModelLoadError,
@@ -127,8 +128,9 @@ class LoadedModel:
     name: str  # display name
     spec: str  # what the user asked for
     device: torch.device
-    dtype: torch.dtype
+    dtype: torch.dtype  # what the model computes in
     context_window: int  # longest sequence (prompt + output) the model was built for
+    precision: str = ""  # for people: "float32", "int8 weights, bfloat16 compute", ...
 
 
 @dataclass(frozen=True)
@@ -191,12 +193,20 @@ def load_model(
     `cancelled` is polled between stages; `progress` hears each stage.
     """
     torch_device = resolve_device(device)
-    torch_dtype = resolve_dtype(dtype, torch_device)
+    precision = resolve_precision(dtype, torch_device)
+    # int8 rows are quantized from float32 weights, the most faithful source at hand.
+    torch_dtype = torch.float32 if precision.int8_weights else precision.dtype
     steps = _LoadSteps(progress, cancelled)
     spec = spec.strip()
     started = time.perf_counter()
     try:
         loaded = _load_source(_locate(spec), spec, torch_device, torch_dtype, steps)
+        if precision.int8_weights:
+            steps.begin("Compressing weights to int8")
+            quantize_int8_weights(loaded.model, precision.dtype)
+            loaded.model.to(precision.dtype)
+            loaded.dtype = precision.dtype
+        loaded.precision = precision.label
     except WriterError:
         raise
     except Exception as error:  # the worker boundary needs a WriterError

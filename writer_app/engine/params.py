@@ -23,6 +23,11 @@ class Mode(enum.StrEnum):
     BEAM = "beam"  # beam search over num_beams hypotheses: the most likely whole passage
 
 
+# Offered to users (argparse choices, combo boxes); resolve_device also takes "cuda:N".
+DEVICE_CHOICES: tuple[str, ...] = ("auto", "cpu", "cuda", "mps")
+# "int8": weight-only int8 with bfloat16 compute, the fast CPU precision.
+DTYPE_CHOICES: tuple[str, ...] = ("auto", "float32", "bfloat16", "float16", "int8")
+
 # Bounds shared by the command line, the settings schema and the sampling panel.
 TEMPERATURE_RANGE = (0.0, 5.0)
 TOP_K_RANGE = (0, 100_000)
