@@ -107,6 +107,9 @@ def build_gui_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="writer-app", description="Start Writer's window.")
     parser.add_argument("--version", action="version", version=f"writer-app {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of failures")
+    parser.add_argument("--self-test", action="store_true",
+                        help="load the model, generate a few tokens offscreen, print versions "
+                             "and device, and exit (0 when all is well)")
     _add_model_options(parser)
     parser.add_argument("path", nargs="?", metavar="PATH",
                         help="a text file to open (created on first save if missing)")
@@ -235,6 +238,10 @@ def run_models(args: argparse.Namespace) -> int:
 
 
 def run_gui(args: argparse.Namespace) -> int:
+    if args.self_test:
+        from writer_app.selftest import run_self_test
+
+        return run_self_test(model=args.model, device=args.device, dtype=args.dtype)
     try:
         from writer_app.app import run_gui as start_window
     except ImportError as error:

@@ -1,0 +1,331 @@
+"""Every setting declared once — type, default, bounds, description — and stored safely.
+
+The sampling panel's ranges and tooltips, the settings file's validation and the
+defaults all come from `SCHEMA`. The file is human-readable JSON under the config dir,
+written atomically; a corrupt file or a bad value falls back to the default for that
+key with a warning, and never stops the app.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from writer_app import paths
+from writer_app.atomic import write_text_atomically
+from writer_app.engine.params import DEVICE_CHOICES, DTYPE_CHOICES, Mode, SamplingParams
+from writer_app.errors import InvalidSettingError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: what it is, what values it takes, and one sentence on what it does."""
+
+    name: str
+    kind: type  # float, int, bool or str
+    default: Any
+    label: str
+    description: str
+    minimum: float | None = None
+    maximum: float | None = None
+    step: float | None = None  # for sliders and spin boxes
+    choices: tuple[str, ...] = ()
+    optional: bool = False  # None is allowed (e.g. seed: None = random)
+
+    def coerce(self, value: Any) -> Any:
+        """The value as this setting's type, or InvalidSettingError saying what is wrong."""
+        if value is None and self.optional:
+            return None
+        hint = self._hint()
+        if self.kind is bool:
+            if isinstance(value, bool):
+                return value
+            raise InvalidSettingError(f"{self.name} must be true or false, not {value!r}", hint)
+        if self.kind in (int, float):
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise InvalidSettingError(f"{self.name} must be a number, not {value!r}", hint)
+            if self.kind is int:
+                if isinstance(value, float) and not value.is_integer():
+                    raise InvalidSettingError(f"{self.name} must be a whole number", hint)
+                value = int(value)
+            else:
+                value = float(value)
+            if not math.isfinite(value) or (self.minimum is not None and value < self.minimum) \
+                    or (self.maximum is not None and value > self.maximum):
+                raise InvalidSettingError(f"{self.name} is out of range: {value!r}", hint)
+            return value
+        if not isinstance(value, str):
+            raise InvalidSettingError(f"{self.name} must be text, not {value!r}", hint)
+        if self.choices and value not in self.choices:
+            raise InvalidSettingError(f"{self.name} cannot be {value!r}", hint)
+        return value
+
+    def _hint(self) -> str:
+        if self.choices:
+            return "choose one of: " + ", ".join(self.choices)
+        if self.minimum is not None and self.maximum is not None:
+            return f"use a value from {self.minimum:g} to {self.maximum:g}"
+        return self.description
+
+
+SCHEMA: tuple[Setting, ...] = (
+    # Sampling: the panel's sliders.
+    Setting("sampling.temperature", float, 0.8, "Temperature",
+            "Higher is more surprising, lower more predictable; 0 always picks the likeliest "
+            "token.", 0.0, 2.0, 0.01),
+    Setting("sampling.top_k", int, 50, "Top-k",
+            "Sample only from this many of the likeliest tokens; 0 turns the limit off.",
+            0, 200, 1),
+    Setting("sampling.top_p", float, 0.95, "Top-p",
+            "Sample only from the likeliest tokens that together hold this much probability.",
+            0.05, 1.0, 0.01),
+    Setting("sampling.repetition_penalty", float, 1.1, "Repetition penalty",
+            "Makes tokens already in the text less likely; 1.0 means no penalty.",
+            1.0, 2.0, 0.01),
+    Setting("sampling.max_new_tokens", int, 128, "Max new tokens",
+            "The longest continuation one request may write.", 1, 4096, 1),
+    Setting("sampling.seed", int, None, "Seed",
+            "A fixed seed makes the same settings write the same text; empty means random.",
+            0, 2**31 - 1, 1, optional=True),
+    Setting("sampling.mode", str, Mode.SAMPLE.value, "Mode",
+            "Sample draws at random, greedy takes the likeliest token, beam searches for the "
+            "likeliest passage.", choices=tuple(m.value for m in Mode)),
+    Setting("sampling.num_beams", int, 4, "Beams",
+            "How many candidate passages beam search keeps at each step.", 2, 16, 1),
+    # The model.
+    Setting("model.spec", str, "default", "Model",
+            "The model to load: default, a Hugging Face Hub id, a folder or a .gguf file."),
+    Setting("model.device", str, "auto", "Device",
+            "Where the model runs; auto picks a GPU when there is one.", choices=DEVICE_CHOICES),
+    Setting("model.dtype", str, "auto", "Precision",
+            "Number format of the weights; int8 is about 2.5x faster on a CPU.",
+            choices=DTYPE_CHOICES),
+    Setting("model.context_limit", int, 4096, "Context limit",
+            "The most tokens of text before the cursor given to the model.", 128, 131072, 128),
+    # The next-token pane.
+    Setting("pane.top_n", int, 12, "Candidates shown",
+            "How many likely next tokens the pane lists.", 3, 50, 1),
+    Setting("pane.delay_ms", int, 150, "Pane delay",
+            "How long the pane waits after typing stops before it updates.", 0, 2000, 10),
+    # Inline completion.
+    Setting("completion.auto_suggest", bool, False, "Suggest while idle",
+            "Show a grey suggestion on its own after a pause in typing."),
+    Setting("completion.delay_ms", int, 800, "Suggestion delay",
+            "The pause before an automatic suggestion appears.", 200, 5000, 50),
+    Setting("completion.max_tokens", int, 32, "Suggestion length",
+            "The most tokens a suggestion may have; it also ends at a sentence end.",
+            4, 256, 1),
+    Setting("completion.alternatives", int, 3, "Alternatives",
+            "How many suggestions to offer to cycle through.", 1, 8, 1),
+    # Appearance.
+    Setting("ui.theme", str, "system", "Theme", "Light, dark, or as the system is.",
+            choices=("system", "light", "dark")),
+    Setting("ui.language", str, "system", "Language",
+            "The language of menus and messages.", choices=("system", "en", "zh_CN")),
+    Setting("editor.font_family", str, "", "Editor font",
+            "The typeface of the document; empty uses a comfortable serif."),
+    Setting("editor.font_size", int, 14, "Font size", "Size of the document text in points.",
+            6, 72, 1),
+)
+BY_NAME: dict[str, Setting] = {setting.name: setting for setting in SCHEMA}
+
+BUILT_IN_PRESETS: dict[str, dict[str, Any]] = {
+    "Precise": {"sampling.temperature": 0.3, "sampling.top_k": 20, "sampling.top_p": 0.9,
+                "sampling.repetition_penalty": 1.15, "sampling.mode": "sample"},
+    "Balanced": {"sampling.temperature": 0.8, "sampling.top_k": 50, "sampling.top_p": 0.95,
+                 "sampling.repetition_penalty": 1.1, "sampling.mode": "sample"},
+    "Creative": {"sampling.temperature": 1.1, "sampling.top_k": 100, "sampling.top_p": 0.98,
+                 "sampling.repetition_penalty": 1.05, "sampling.mode": "sample"},
+}
+PRESET_KEYS = tuple(s.name for s in SCHEMA if s.name.startswith("sampling."))
+
+
+def settings_path() -> Path:
+    return paths.config_dir() / "settings.json"
+
+
+def presets_path() -> Path:
+    return paths.config_dir() / "presets.json"
+
+
+class Settings:
+    """The current values of every setting in SCHEMA."""
+
+    def __init__(self, values: Mapping[str, Any] | None = None, path: Path | None = None):
+        self.path = path or settings_path()
+        self._values = {s.name: s.default for s in SCHEMA}
+        self.warnings: list[str] = []
+        for name, value in (values or {}).items():
+            self._accept(name, value)
+
+    def _accept(self, name: str, value: Any) -> None:
+        setting = BY_NAME.get(name)
+        if setting is None:
+            self.warnings.append(f"Unknown setting {name!r} ignored")
+            return
+        try:
+            self._values[name] = setting.coerce(value)
+        except InvalidSettingError as error:
+            self.warnings.append(f"{error.message}; using the default {setting.default!r}")
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> Settings:
+        """Read the settings file; anything unreadable becomes a warning, never a failure."""
+        path = path or settings_path()
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return cls(path=path)
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+            settings = cls(path=path)
+            settings.warnings.append(f"The settings file {path} is unreadable ({error}); "
+                                     "using the defaults")
+            return settings
+        if not isinstance(raw, dict):
+            settings = cls(path=path)
+            settings.warnings.append(f"The settings file {path} holds no settings; "
+                                     "using the defaults")
+            return settings
+        settings = cls(raw, path=path)
+        for warning in settings.warnings:
+            log.warning("%s", warning)
+        return settings
+
+    def save(self) -> None:
+        """Write only what differs from the defaults, atomically."""
+        changed = {name: value for name, value in self._values.items()
+                   if value != BY_NAME[name].default}
+        write_text_atomically(self.path, json.dumps(changed, indent=2, sort_keys=True,
+                                                    ensure_ascii=False) + "\n")
+
+    def get(self, name: str) -> Any:
+        return self._values[name]
+
+    def set(self, name: str, value: Any) -> None:
+        """Set a value; InvalidSettingError (with a hint) if it is not allowed."""
+        self._values[name] = BY_NAME[name].coerce(value)
+
+    def update(self, values: Mapping[str, Any]) -> None:
+        for name, value in values.items():
+            self.set(name, value)
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self._values)
+
+    def sampling_params(self) -> SamplingParams:
+        """The sampling settings as the engine takes them."""
+        return SamplingParams(
+            temperature=self.get("sampling.temperature"), top_k=self.get("sampling.top_k"),
+            top_p=self.get("sampling.top_p"),
+            repetition_penalty=self.get("sampling.repetition_penalty"),
+            max_new_tokens=self.get("sampling.max_new_tokens"), seed=self.get("sampling.seed"),
+            mode=self.get("sampling.mode"), num_beams=self.get("sampling.num_beams"))
+
+
+class Presets:
+    """Named sampling settings: built-in ones, plus the user's, stored beside the settings."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or presets_path()
+        self.warnings: list[str] = []
+        self._user: dict[str, dict[str, Any]] = {}
+        try:
+            raw = json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raw = {}
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+            self.warnings.append(f"The presets file is unreadable ({error}); user presets "
+                                 "are empty")
+            raw = {}
+        for name, values in (raw.items() if isinstance(raw, dict) else ()):
+            checked = self._checked(values)
+            if checked is not None and name not in BUILT_IN_PRESETS:
+                self._user[str(name)] = checked
+
+    def _checked(self, values: Any) -> dict[str, Any] | None:
+        if not isinstance(values, dict):
+            return None
+        result = {}
+        for key, value in values.items():
+            if key in PRESET_KEYS:
+                try:
+                    result[key] = BY_NAME[key].coerce(value)
+                except InvalidSettingError as error:
+                    self.warnings.append(error.message)
+        return result
+
+    def names(self) -> list[str]:
+        return [*BUILT_IN_PRESETS, *sorted(self._user)]
+
+    def is_built_in(self, name: str) -> bool:
+        return name in BUILT_IN_PRESETS
+
+    def values(self, name: str) -> dict[str, Any]:
+        return dict(BUILT_IN_PRESETS.get(name) or self._user[name])
+
+    def save_preset(self, name: str, settings: Settings) -> None:
+        name = self._valid_new_name(name, allow_existing_user=True)
+        self._user[name] = {key: settings.get(key) for key in PRESET_KEYS}
+        self._write()
+
+    def rename(self, old: str, new: str) -> None:
+        if old not in self._user:
+            raise InvalidSettingError(f"There is no user preset {old!r}",
+                                      "built-in presets cannot be renamed")
+        new = self._valid_new_name(new)
+        self._user[new] = self._user.pop(old)
+        self._write()
+
+    def delete(self, name: str) -> None:
+        if name not in self._user:
+            raise InvalidSettingError(f"There is no user preset {name!r}",
+                                      "built-in presets cannot be deleted")
+        del self._user[name]
+        self._write()
+
+    def export(self, path: Path, names: Iterable[str]) -> None:
+        data = {name: self.values(name) for name in names}
+        write_text_atomically(Path(path), json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+    def import_file(self, path: Path) -> list[str]:
+        """Add the presets in a file exported by Writer; returns the names added."""
+        try:
+            raw = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise InvalidSettingError(f"Cannot read presets from {Path(path).name}: {error}",
+                                      "choose a file exported by Writer") from error
+        if not isinstance(raw, dict):
+            raise InvalidSettingError(f"{Path(path).name} holds no presets",
+                                      "choose a file exported by Writer")
+        added = []
+        for name, values in raw.items():
+            checked = self._checked(values)
+            if checked is None:
+                continue
+            unique = str(name)
+            while unique in BUILT_IN_PRESETS or unique in self._user:
+                unique += " (imported)"
+            self._user[unique] = checked
+            added.append(unique)
+        self._write()
+        return added
+
+    def _valid_new_name(self, name: str, allow_existing_user: bool = False) -> str:
+        name = name.strip()
+        if not name:
+            raise InvalidSettingError("A preset needs a name", "type a name for the preset")
+        if name in BUILT_IN_PRESETS or (name in self._user and not allow_existing_user):
+            raise InvalidSettingError(f"A preset named {name!r} already exists",
+                                      "choose another name")
+        return name
+
+    def _write(self) -> None:
+        write_text_atomically(self.path, json.dumps(self._user, indent=2, sort_keys=True,
+                                                    ensure_ascii=False) + "\n")
