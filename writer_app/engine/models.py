@@ -55,6 +55,7 @@ from transformers.models.auto.configuration_auto import CONFIG_MAPPING
 from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
 
 from writer_app import paths
+from writer_app.atomic import write_text_atomically
 from writer_app.engine.device import resolve_device, resolve_precision
 from writer_app.engine.quantize import quantize_int8_weights
 from writer_app.errors import (
@@ -942,17 +943,4 @@ def _read_json(path: Path) -> object:
 
 def _write_json_atomically(path: Path, value: object) -> None:
     """Write through a temporary file and rename, so readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temp_name = tempfile.mkstemp(
-        dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
-    )
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
-            json.dump(value, stream, indent=2)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temp_name, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp_name)
-        raise
+    write_text_atomically(path, json.dumps(value, indent=2))
