@@ -246,3 +246,33 @@ def test_preamble_comes_first_and_survives_the_cut(loaded):
     fitted, _ = session.fit_context(ids, protected)
     head = loaded.tokenizer(preamble)["input_ids"]
     assert fitted[:len(head)] == head
+
+
+def test_generate_many_samples_rows_in_one_batch_and_keeps_the_prompt_cache(session, loaded):
+    prompt = "The quick brown fox"
+    greedy = SAMPLED.with_changes(temperature=0, max_new_tokens=10)
+    single = session.generate(prompt, greedy)
+    list(single)
+    many = session.generate_many(prompt, greedy, 3)
+    steps = list(many)
+    assert {s.row for s in steps} == {0, 1, 2}
+    assert many.stats.rows == [single.text] * 3  # the batch computes what one row would
+    sampled = session.generate_many(prompt, SAMPLED.with_changes(temperature=1.5, top_k=0,
+                                                                  max_new_tokens=12), 3)
+    list(sampled)
+    assert len(set(sampled.stats.rows)) > 1  # independent samples
+    prompt_tokens = len(session.tokenize(prompt)[0])
+    assert session.cached_tokens == prompt_tokens  # the batch never touched it
+    fresh = ModelSession(loaded).next_tokens(prompt, SAMPLED)
+    assert [t.id for t in session.next_tokens(prompt, SAMPLED).tokens] == \
+        [t.id for t in fresh.tokens]
+
+
+def test_generate_many_cuts_each_row_where_told(session):
+    def cut(text: str) -> int | None:
+        return 3 if len(text) >= 3 else None
+
+    generation = session.generate_many("Hello", SAMPLED.with_changes(max_new_tokens=30), 2,
+                                       cut=cut)
+    list(generation)
+    assert all(len(row) <= 3 for row in generation.stats.rows)

@@ -85,6 +85,7 @@ class Step:
     prob: float  # its raw probability
     sampled_prob: float  # its probability under the settings it was drawn with
     alternatives: tuple[TokenInfo, ...]  # the distribution it was drawn from, top first
+    row: int = 0  # which of several parallel samples (generate_many) it belongs to
 
 
 class StopReason(enum.StrEnum):
@@ -104,7 +105,8 @@ class GenerationStats:
     prefill_seconds: float = 0.0
     decode_seconds: float = 0.0
     stop_reason: StopReason | None = None
-    text: list[str] = field(default_factory=list)
+    text: list[str] = field(default_factory=list)  # the pieces of a single generation
+    rows: list[str] = field(default_factory=list)  # each sample's text (generate_many)
 
     @property
     def tokens_per_second(self) -> float:
@@ -479,6 +481,95 @@ class ModelSession:
             if tail:
                 stats.text.append(tail)
                 yield Step(len(new), -1, tail, 0.0, 0.0, ())
+
+
+    def generate_many(self, text: str, params: SamplingParams, n: int,
+                      cancel: CancelSource = None, preamble: str = "", top_n: int = 5,
+                      cut: Callable[[str], int | None] | None = None) -> Generation:
+        """n independent samples of a continuation, decoded together in one batch.
+
+        The prompt is read once; its cache is copied n times, and every step feeds one
+        token per unfinished sample in a single forward pass. `cut(text)` may end a
+        sample early (e.g. at a sentence end): it returns the length to keep, or None.
+        Steps carry their sample's `row`. The session's own cache stays at the prompt.
+        """
+        is_cancelled = _as_cancel_check(cancel)
+        step_params = _step_params(params.with_changes(mode=Mode.SAMPLE)
+                                   if params.mode is Mode.BEAM else params)
+
+        def run(stats: GenerationStats) -> Iterator[Step]:
+            ids, protected = self.tokenize(text, preamble)
+            fitted, stats.context = self.fit_context(ids, protected, reserve=params.max_new_tokens)
+            stats.seed = params.seed if params.seed is not None else secrets.randbits(63)
+            generator = torch.Generator(device=self.device).manual_seed(stats.seed)
+            try:
+                with torch.inference_mode():
+                    first = self._logits_after(fitted, is_cancelled)
+            except GenerationCancelled:
+                stats.stop_reason = StopReason.CANCELLED
+                return
+            started = time.perf_counter()
+            cache = copy.deepcopy(self._cache)
+            cache.batch_repeat_interleave(n)  # type: ignore[attr-defined]
+            logits = first.unsqueeze(0).expand(n, -1)  # [n, V]
+            contexts = [list(fitted) for _ in range(n)]
+            decoders = [IncrementalDecoder(self.tokenizer, fitted) for _ in range(n)]
+            texts = [""] * n
+            active = [True] * n
+            for index in range(params.max_new_tokens):
+                if is_cancelled():
+                    stats.stop_reason = StopReason.CANCELLED
+                    break
+                if len(contexts[0]) >= self.context_limit:
+                    stats.stop_reason = StopReason.CONTEXT_FULL
+                    break
+                fed = []
+                for row in range(n):
+                    if not active[row]:
+                        fed.append(contexts[row][-1])  # keeps the batch shape; output unused
+                        continue
+                    with torch.inference_mode():
+                        row_logits = logits[row]
+                        distribution = sampling_distribution(
+                            row_logits, torch.tensor(contexts[row], device=self.device),
+                            step_params)
+                        token = draw_token(distribution, generator)
+                        raw = row_logits.softmax(dim=-1)
+                        alternatives = self._token_infos(top_candidates(raw, distribution,
+                                                                        top_n))
+                        chosen = _chosen_probs(raw, distribution, token)
+                    stats.tokens += 1
+                    fed.append(token)
+                    contexts[row].append(token)
+                    if token in self.eos_ids:
+                        active[row] = False
+                        continue
+                    piece = decoders[row].push(token)
+                    end = cut(texts[row] + piece) if cut else None
+                    if end is not None:
+                        piece = (texts[row] + piece)[len(texts[row]):end]
+                        active[row] = False
+                    texts[row] += piece
+                    yield Step(index, token, piece, *chosen, alternatives, row=row)
+                if not any(active):
+                    stats.stop_reason = StopReason.EOS
+                    break
+                with torch.inference_mode():
+                    input_ids = torch.tensor(fed, device=self.device).unsqueeze(1)  # [n, 1]
+                    output = self.model(input_ids=input_ids, use_cache=True, logits_to_keep=1,
+                                        **{self._cache_kwarg: cache})
+                    logits = output.logits[:, -1].float()  # [n, V]
+            else:
+                stats.stop_reason = StopReason.LENGTH
+            for row in range(n):
+                tail = decoders[row].flush() if active[row] else ""
+                if tail:
+                    texts[row] += tail
+                    yield Step(params.max_new_tokens, -1, tail, 0.0, 0.0, (), row=row)
+            stats.decode_seconds = time.perf_counter() - started
+            stats.rows = texts
+
+        return Generation(run)
 
 
 class GenerationCancelled(Exception):
