@@ -76,3 +76,31 @@ def test_int8_is_offered_on_the_cpu_only():
     with pytest.raises(InvalidSettingError, match="CPU"):
         resolve_precision("int8", torch.device("cuda"))
     assert resolve_precision("auto", torch.device("cpu")).label == "float32"
+
+
+@pytest.mark.parametrize("fixture", ["tiny_loaded", "tiny_gemma_loaded"])
+def test_int8_copy_reloads_exactly_without_float_weights(fixture, request, tmp_path):
+    from writer_app.engine.quantize import INT8_FILE, load_int8_model, save_int8_model
+
+    loaded = request.getfixturevalue(fixture)
+    quantized = quantized_copy(loaded)
+    save_int8_model(quantized.model, tmp_path)
+    assert (tmp_path / INT8_FILE).is_file()
+    reloaded = load_int8_model(tmp_path, loaded.model.config, torch.bfloat16)
+    assert reloaded is not None
+    ids = loaded.tokenizer("I went on a trip to 北京", return_tensors="pt").input_ids
+    with torch.inference_mode():
+        assert torch.equal(quantized.model(ids).logits, reloaded(ids).logits)
+    embedding = reloaded.get_input_embeddings()
+    if hasattr(embedding, "table"):  # tied: still one shared int8 table after the reload
+        assert embedding.table is reloaded.get_output_embeddings()
+
+
+def test_a_foreign_or_missing_int8_file_is_not_trusted(tiny_loaded, tmp_path):
+    from safetensors.torch import save_file
+
+    from writer_app.engine.quantize import INT8_FILE, load_int8_model
+
+    assert load_int8_model(tmp_path, tiny_loaded.model.config, torch.bfloat16) is None
+    save_file({"x": torch.zeros(1)}, str(tmp_path / INT8_FILE), metadata={"format": "other"})
+    assert load_int8_model(tmp_path, tiny_loaded.model.config, torch.bfloat16) is None

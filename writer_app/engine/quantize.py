@@ -10,6 +10,11 @@ probabilities; weight-only int8 moves it by about 0.002.
 
 from __future__ import annotations
 
+import json
+import os
+from pathlib import Path
+from typing import Any
+
 import torch
 from torch import nn
 
@@ -88,7 +93,10 @@ class Int8Embedding(nn.Module):
         super().__init__()
         self.table = table  # the same module as the output layer: one copy of the weights
         self.padding_idx = padding_idx
-        self.embed_scale = embed_scale
+        if isinstance(embed_scale, torch.Tensor):
+            self.register_buffer("embed_scale", embed_scale, persistent=False)
+        else:
+            self.embed_scale = embed_scale
 
     @property
     def weight(self) -> torch.Tensor:
@@ -114,7 +122,7 @@ def quantize_int8_weights(model: nn.Module, compute_dtype: torch.dtype = torch.b
     output_layer = model.get_output_embeddings() if hasattr(model, "get_output_embeddings") \
         else None
     tied = (isinstance(input_embedding, nn.Embedding) and isinstance(output_layer, nn.Linear)
-            and input_embedding.weight.data_ptr() == output_layer.weight.data_ptr())
+            and input_embedding.weight is output_layer.weight)
     linears = [name for name, module in model.named_modules() if isinstance(module, nn.Linear)]
     for name in linears:
         _set_submodule(model, name, Int8Linear.from_linear(model.get_submodule(name),
@@ -133,3 +141,74 @@ def _set_submodule(root: nn.Module, dotted: str, module: nn.Module) -> None:
     parent_name, _, child = dotted.rpartition(".")
     parent = root.get_submodule(parent_name) if parent_name else root
     setattr(parent, child, module)
+
+
+INT8_FILE = "int8.safetensors"
+INT8_FORMAT = "writer-int8-v1"
+
+
+def save_int8_model(model: nn.Module, folder: Path) -> None:
+    """Store a quantized model's tensors (shared ones once) for a fast, small reload.
+
+    Every buffer is stored, also the non-persistent ones (rotary frequencies, embedding
+    scales), so that a model built on the meta device can be filled from this file alone.
+    """
+    from safetensors.torch import save_file
+
+    tensors: dict[str, torch.Tensor] = {}
+    aliases: dict[str, str] = {}
+    first_name_of: dict[tuple[Any, ...], str] = {}
+    for name, tensor in [*model.named_parameters(remove_duplicate=False),
+                         *model.named_buffers(remove_duplicate=False)]:
+        if tensor is None:
+            continue
+        key = (tensor.data_ptr(), tuple(tensor.shape), tensor.dtype, tuple(tensor.stride()))
+        if key in first_name_of:
+            aliases[name] = first_name_of[key]
+        else:
+            first_name_of[key] = name
+            tensors[name] = tensor.detach().contiguous()
+    folder.mkdir(parents=True, exist_ok=True)
+    temporary = folder / f".{INT8_FILE}.tmp"
+    save_file(tensors, str(temporary),
+              metadata={"format": INT8_FORMAT, "aliases": json.dumps(aliases)})
+    os.replace(temporary, folder / INT8_FILE)
+
+
+def load_int8_model(folder: Path, config: Any, compute_dtype: torch.dtype) -> nn.Module | None:
+    """Rebuild a model saved by save_int8_model; None when the file does not fit.
+
+    The model is built on the meta device (no memory, no initialisation), given the int8
+    layout, and then every tensor is taken from the file.
+    """
+    from safetensors import safe_open
+    from safetensors.torch import load_file
+    from transformers import AutoModelForCausalLM
+
+    path = folder / INT8_FILE
+    if not path.is_file():
+        return None
+    with safe_open(str(path), framework="pt") as handle:
+        metadata = handle.metadata() or {}
+    if metadata.get("format") != INT8_FORMAT:
+        return None
+    with torch.device("meta"):
+        model = AutoModelForCausalLM.from_config(config, dtype=compute_dtype)
+        quantize_int8_weights(model, compute_dtype)
+    tensors = load_file(str(path))
+    for name, target in json.loads(metadata.get("aliases", "{}")).items():
+        tensors[name] = tensors[target]
+    expected = {n for n, _ in model.named_parameters(remove_duplicate=False)} | \
+        {n for n, _ in model.named_buffers(remove_duplicate=False)}
+    if set(tensors) != expected:
+        return None
+    for name, tensor in tensors.items():
+        owner_name, _, leaf = name.rpartition(".")
+        owner = model.get_submodule(owner_name) if owner_name else model
+        if leaf in owner._parameters:
+            owner._parameters[leaf] = nn.Parameter(tensor, requires_grad=False)
+        else:
+            owner._buffers[leaf] = tensor
+    if any(t.is_meta for t in [*model.parameters(), *model.buffers()]):
+        return None
+    return model.eval()
