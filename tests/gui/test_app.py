@@ -1,0 +1,56 @@
+"""`run_gui` as the command line starts it: window first, then the model, then a clean exit."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+pytestmark = pytest.mark.gui
+
+SCRIPT = r"""
+import json, sys, time
+started = time.perf_counter()
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+app = QApplication(sys.argv[:1])
+from writer_app.app import run_gui
+facts = {}
+
+def poll():
+    for window in app.topLevelWidgets():
+        if window.objectName() == "mainWindow" and window.isVisible():
+            if "shown_s" not in facts:
+                facts["shown_s"] = time.perf_counter() - started
+                facts["torch_imported_when_shown"] = "torch" in sys.modules
+            if window.model_info is not None:
+                facts["loaded_s"] = time.perf_counter() - started
+                facts["title"] = window.windowTitle()
+                facts["model"] = window.model_label.text()
+                window.close()
+                return
+    QTimer.singleShot(5, poll)
+
+QTimer.singleShot(0, poll)
+facts["code"] = run_gui(sys.argv[1], model=sys.argv[2], device="cpu", dtype="float32")
+print(json.dumps(facts))
+"""
+
+
+def test_run_gui_shows_the_window_before_torch_then_loads_and_exits(tmp_path, tiny_model_dir):
+    document = tmp_path / "story.txt"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "LANG": "C.UTF-8"}
+    result = subprocess.run([sys.executable, "-c", SCRIPT, str(document), str(tiny_model_dir)],
+                            capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    facts = json.loads(result.stdout.strip().splitlines()[-1])
+    print(facts)
+    assert facts["code"] == 0
+    assert facts["torch_imported_when_shown"] is False
+    assert facts["shown_s"] < facts["loaded_s"]
+    assert facts["title"].startswith("story.txt")
+    assert facts["model"] == tiny_model_dir.name or facts["model"]
+    assert not document.exists()  # created on first save only

@@ -1,0 +1,66 @@
+"""The composition root: settings, the engine worker and the window, wired together.
+
+The window is shown first and only then is the model loaded, on the worker thread: torch
+alone takes seconds to import, and nothing of it is imported on this thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+
+from writer_app.worker import EngineWorker
+
+# qasync picks its Qt binding from what is imported (or QT_API): PySide6 first.
+os.environ.setdefault("QT_API", "pyside6")
+
+
+def run_gui(path: str | None = None, model: str = "default", device: str = "auto",
+            dtype: str = "auto", worker: EngineWorker | None = None) -> int:
+    """Open the window (with `path` if given), load `model` behind it; returns the exit code.
+
+    `worker` lets tests and benchmarks hand in one whose loader gives a tiny model.
+    """
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtWidgets import QApplication
+
+    from writer_app.diagnostics import setup_logging
+    from writer_app.settings import Settings
+    from writer_app.ui.feedback import install_excepthook
+    from writer_app.ui.main_window import MainWindow
+
+    setup_logging()
+    import qasync  # only once PySide6 is imported (QT_API is set as well)
+
+    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
+        Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("Writer")
+    app.setApplicationDisplayName("Writer")
+    app.setOrganizationName("Writer")
+    app.setDesktopFileName("writer-app")
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+
+    settings = Settings.load()
+    engine = worker or EngineWorker(context_limit=settings.get("model.context_limit"))
+    window = MainWindow(engine, settings)
+    previous_hook = install_excepthook(lambda: window)
+    if path:
+        window.open_path(path)
+    window.show()
+    loop.call_soon(window.load_model, model, device, dtype)  # after the first paint
+    signal.signal(signal.SIGINT, lambda *_: window.close())  # Ctrl+C in a terminal
+    try:
+        code = loop.run_forever()
+    finally:
+        window.shut_down()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        sys.excepthook = previous_hook
+        loop.close()
+        asyncio.set_event_loop(None)
+    return int(code or 0)

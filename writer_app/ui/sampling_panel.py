@@ -1,0 +1,229 @@
+"""The "Sampling" panel: sliders with editable spin boxes, applied as they move.
+
+Ranges, steps, defaults and tooltips are not written here: they come from
+`writer_app.settings.SCHEMA`, the one table of settings. Every change emits a new frozen
+SamplingParams; the window hands it to the worker, which reads it at the next token.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QObject, QSignalBlocker, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSlider,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from writer_app.engine.params import Mode, SamplingParams
+from writer_app.settings import BUILT_IN_PRESETS, BY_NAME, Setting
+
+# The slider rows, top to bottom; everything else about them is in the schema.
+SLIDER_SETTINGS = ("sampling.temperature", "sampling.top_k", "sampling.top_p",
+                   "sampling.repetition_penalty", "sampling.max_new_tokens")
+_MODE_LABELS = {Mode.SAMPLE.value: "Sample", Mode.GREEDY.value: "Greedy",
+                Mode.BEAM.value: "Beam search"}
+
+
+def _field(setting: Setting) -> str:
+    return setting.name.removeprefix("sampling.")
+
+
+class SliderControl(QObject):
+    """Binds one setting to a slider and a spin box that stay in step; emits valueChanged."""
+
+    valueChanged = Signal(object)
+
+    def __init__(self, setting: Setting, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.setting = setting
+        assert setting.minimum is not None and setting.maximum is not None
+        self._is_float = setting.kind is float
+        step = setting.step or 1
+        self._scale = round(1 / step) if self._is_float else 1
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setRange(round(setting.minimum * self._scale),
+                             round(setting.maximum * self._scale))
+        self.slider.setPageStep(max(1, (self.slider.maximum() - self.slider.minimum()) // 10))
+        self.spin: QSpinBox | QDoubleSpinBox
+        if self._is_float:
+            self.spin = QDoubleSpinBox()
+            self.spin.setDecimals(max(0, len(f"{step:g}".partition(".")[2])))
+            self.spin.setSingleStep(step)
+        else:
+            self.spin = QSpinBox()
+            self.spin.setSingleStep(int(step))
+        self.spin.setRange(setting.minimum, setting.maximum)  # type: ignore[arg-type]
+        self.spin.setAlignment(Qt.AlignmentFlag.AlignRight)
+        self.spin.setKeyboardTracking(False)  # typed digits apply on Enter or focus out
+        self.spin.setButtonSymbols(QAbstractSpinBox.ButtonSymbols.NoButtons)
+        self.spin.setFixedWidth(self.spin.fontMetrics().horizontalAdvance("0000.00") + 14)
+        self.label = QLabel(setting.label)
+        for widget in (self.slider, self.spin, self.label):
+            widget.setToolTip(setting.description)
+        self.slider.setAccessibleName(setting.label)
+        self.spin.setAccessibleName(setting.label)
+        self.slider.valueChanged.connect(self._from_slider)
+        self.spin.valueChanged.connect(self._from_spin)
+        self.set_value(setting.default)
+
+    def value(self) -> Any:
+        return float(self.spin.value()) if self._is_float else int(self.spin.value())
+
+    def set_value(self, value: Any) -> None:
+        """Show `value` without emitting valueChanged."""
+        with QSignalBlocker(self.spin), QSignalBlocker(self.slider):
+            self.spin.setValue(value)
+            self.slider.setValue(round(value * self._scale))
+
+    def _from_slider(self, position: int) -> None:
+        value = position / self._scale if self._is_float else position
+        with QSignalBlocker(self.spin):
+            self.spin.setValue(value)
+        self.valueChanged.emit(self.value())
+
+    def _from_spin(self, value: float) -> None:
+        with QSignalBlocker(self.slider):
+            self.slider.setValue(round(value * self._scale))
+        self.valueChanged.emit(self.value())
+
+
+class SamplingPanel(QWidget):
+    """All sampling settings; `paramsChanged(SamplingParams)` on every change."""
+
+    paramsChanged = Signal(object)
+
+    def __init__(self, params: SamplingParams | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("samplingPanel")
+        grid = QGridLayout()  # label | slider | value, one row per setting
+        grid.setHorizontalSpacing(10)
+        grid.setVerticalSpacing(8)
+        grid.setColumnStretch(1, 1)
+        self.sliders: dict[str, SliderControl] = {}
+        row = 0
+        for name in SLIDER_SETTINGS:
+            control = SliderControl(BY_NAME[name], self)
+            control.valueChanged.connect(self._emit)
+            self.sliders[_field(control.setting)] = control
+            grid.addWidget(control.label, row, 0)
+            grid.addWidget(control.slider, row, 1)
+            grid.addWidget(control.spin, row, 2)
+            row += 1
+
+        seed = BY_NAME["sampling.seed"]
+        self.fixed_seed = QCheckBox("Fixed seed")
+        self.seed = QSpinBox()
+        self.seed.setRange(int(seed.minimum or 0), int(seed.maximum or 2**31 - 1))
+        self.seed.setAlignment(Qt.AlignmentFlag.AlignRight)
+        self.seed.setKeyboardTracking(False)
+        self.seed.setAccessibleName("Seed")
+        self.seed.setButtonSymbols(QAbstractSpinBox.ButtonSymbols.NoButtons)
+        self.seed.setFixedWidth(self.seed.fontMetrics().horizontalAdvance("0000000000") + 14)
+        for widget in (self.fixed_seed, self.seed):
+            widget.setToolTip(seed.description)
+        self.fixed_seed.toggled.connect(self._emit)
+        self.seed.valueChanged.connect(self._emit)
+        grid.addWidget(self.fixed_seed, row, 0, 1, 2)
+        grid.addWidget(self.seed, row, 2)
+        row += 1
+
+        mode = BY_NAME["sampling.mode"]
+        beams = BY_NAME["sampling.num_beams"]
+        self.mode = QComboBox()
+        for value in mode.choices:
+            self.mode.addItem(_MODE_LABELS.get(value, value), value)
+        self.mode.setToolTip(mode.description)
+        self.mode.setAccessibleName(mode.label)
+        self.mode.currentIndexChanged.connect(self._emit)
+        self.beams = QSpinBox()
+        self.beams.setRange(int(beams.minimum or 2), int(beams.maximum or 16))
+        self.beams.setAlignment(Qt.AlignmentFlag.AlignRight)
+        self.beams.setToolTip(beams.description)
+        self.beams.setAccessibleName(beams.label)
+        self.beams.setButtonSymbols(QAbstractSpinBox.ButtonSymbols.NoButtons)
+        self.beams.valueChanged.connect(self._emit)
+        mode_label = QLabel(mode.label)
+        mode_label.setToolTip(mode.description)
+        grid.addWidget(mode_label, row, 0)
+        grid.addWidget(self.mode, row, 1)
+        grid.addWidget(self.beams, row, 2)
+        row += 1
+
+        self.presets = QComboBox()
+        self.presets.addItem("Presets…", None)
+        for name in BUILT_IN_PRESETS:
+            self.presets.addItem(name, name)
+        self.presets.setToolTip("Put the sliders at a tried combination of settings.")
+        self.presets.activated.connect(self._apply_preset)
+        reset = QPushButton("Defaults")
+        reset.setToolTip("Put every sampling setting back to its default.")
+        reset.clicked.connect(lambda: self.set_params(SamplingParams(), emit=True))
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.presets, 1)
+        buttons.addWidget(reset)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(10, 8, 10, 10)
+        layout.addLayout(grid)
+        layout.addSpacing(10)
+        layout.addLayout(buttons)
+        layout.addStretch(1)
+        self.set_params(params or SamplingParams())
+
+    def params(self) -> SamplingParams:
+        values = {name: control.value() for name, control in self.sliders.items()}
+        return SamplingParams(**values,
+                              seed=self.seed.value() if self.fixed_seed.isChecked() else None,
+                              mode=Mode(self.mode.currentData()),
+                              num_beams=self.beams.value())
+
+    def set_params(self, params: SamplingParams, emit: bool = False) -> None:
+        """Show `params`; emits paramsChanged once when `emit` is set."""
+        blockers = [QSignalBlocker(w) for w in (self.fixed_seed, self.seed, self.mode,
+                                                self.beams)]
+        for name, control in self.sliders.items():
+            control.set_value(getattr(params, name))
+        self.fixed_seed.setChecked(params.seed is not None)
+        if params.seed is not None:
+            self.seed.setValue(min(params.seed, self.seed.maximum()))
+        self.mode.setCurrentIndex(max(0, self.mode.findData(params.mode.value)))
+        self.beams.setValue(max(params.num_beams, self.beams.minimum()))
+        del blockers
+        self._update_enabled()
+        if emit:
+            self.paramsChanged.emit(self.params())
+
+    def _apply_preset(self, index: int) -> None:
+        name = self.presets.itemData(index)
+        self.presets.setCurrentIndex(0)
+        if name is None:
+            return
+        changes = {key.removeprefix("sampling."): value
+                   for key, value in BUILT_IN_PRESETS[name].items()}
+        self.set_params(self.params().with_changes(**changes), emit=True)
+
+    def _update_enabled(self) -> None:
+        self.seed.setEnabled(self.fixed_seed.isChecked())
+        mode = self.mode.currentData()
+        self.beams.setVisible(mode == Mode.BEAM.value)
+        sampling = mode == Mode.SAMPLE.value
+        for name in ("temperature", "top_k", "top_p"):
+            self.sliders[name].slider.setEnabled(sampling)
+            self.sliders[name].spin.setEnabled(sampling)
+            self.sliders[name].label.setEnabled(sampling)
+
+    def _emit(self, *_: object) -> None:
+        self._update_enabled()
+        self.paramsChanged.emit(self.params())

@@ -1,0 +1,126 @@
+"""The plain values that cross between the GUI and the engine thread.
+
+Requests go in as frozen values; results, progress, steps and failures come back as
+frozen values. Nothing here holds a tensor or a Qt object, and importing this module
+imports neither torch nor Qt, so the window can start before torch is loaded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from writer_app.engine.params import SamplingParams
+from writer_app.errors import WriterError
+
+if TYPE_CHECKING:
+    from writer_app.engine.session import ContextUsage
+
+
+# ---- requests ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LoadRequest:
+    """Load a model; on success it replaces the current one, on failure the old one stays."""
+
+    spec: str
+    device: str = "auto"
+    dtype: str = "auto"
+
+
+@dataclass(frozen=True)
+class NextTokensRequest:
+    """The most likely next tokens after `text` (the pane)."""
+
+    text: str
+    params: SamplingParams
+    n: int = 10
+    preamble: str = ""
+
+
+@dataclass(frozen=True)
+class ReweighRequest:
+    """The last next-tokens result under other settings, from cached logits."""
+
+    params: SamplingParams
+    n: int = 10
+
+
+@dataclass(frozen=True)
+class GenerateRequest:
+    """Continue `text`; `params` is read before every token, so sliders apply at once."""
+
+    text: str
+    params: Callable[[], SamplingParams]
+    preamble: str = ""
+    top_n: int = 10
+
+
+Request = LoadRequest | NextTokensRequest | ReweighRequest | GenerateRequest
+
+
+# ---- replies ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What the window shows about the loaded model."""
+
+    name: str
+    spec: str
+    device: str  # e.g. "cpu", "cuda:0"
+    dtype: str  # what it computes in, e.g. "float32"
+    precision: str  # for people, e.g. "int8 weights, bfloat16 compute"
+    context_window: int  # the most tokens one request gives the model
+
+
+@dataclass(frozen=True)
+class GenerationSummary:
+    """How a generation ended: for the status bar and for reproducing it (the seed)."""
+
+    seed: int | None
+    tokens: int
+    tokens_per_second: float
+    prefill_seconds: float
+    stop_reason: str  # "eos" | "length" | "cancelled" | "context-full"
+    context: ContextUsage | None
+
+
+@dataclass(frozen=True)
+class Failure:
+    """An exception caught at the worker boundary, as a value the GUI can show."""
+
+    message: str
+    hint: str
+    cancelled: bool = False  # the user (or a newer request) stopped it: nothing to show
+    details: str = ""  # a traceback, for errors that are bugs rather than user errors
+
+
+class WorkerError(WriterError):
+    """A request failed in the engine thread; raised on the GUI side from a `Failure`."""
+
+    def __init__(self, failure: Failure) -> None:
+        super().__init__(failure.message, failure.hint)
+        self.cancelled = failure.cancelled
+        self.details = failure.details
+
+
+class LiveParams:
+    """The current sampling settings: the GUI swaps the frozen value, the worker reads it.
+
+    Swapping a reference is atomic in Python, so no lock is needed; the worker reads it
+    before every token, which is how a slider moved mid-generation takes effect.
+    """
+
+    def __init__(self, params: SamplingParams | None = None) -> None:
+        self._params = params or SamplingParams()
+
+    def get(self) -> SamplingParams:
+        return self._params
+
+    def set(self, params: SamplingParams) -> None:
+        self._params = params
+
+    __call__ = get
