@@ -35,8 +35,9 @@ def run_gui(path: str | None = None, model: str = "default", device: str = "auto
     setup_logging()
     import qasync  # only once PySide6 is imported (QT_API is set as well)
 
-    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
-        Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+    if QApplication.instance() is None:  # the policy can only be set before the app exists
+        QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
+            Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("Writer")
@@ -52,6 +53,9 @@ def run_gui(path: str | None = None, model: str = "default", device: str = "auto
     previous_hook = install_excepthook(lambda: window)
     if path:
         window.open_path(path)
+        window.hot_exit.restore_orphan(only_path=window.path)
+    else:
+        window.hot_exit.restore_orphan()
     window.show()
     loop.call_soon(window.load_model, model, device, dtype)  # after the first paint
     signal.signal(signal.SIGINT, lambda *_: window.close())  # Ctrl+C in a terminal

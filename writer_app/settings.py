@@ -124,6 +124,9 @@ SCHEMA: tuple[Setting, ...] = (
             4, 256, 1),
     Setting("completion.alternatives", int, 3, "Alternatives",
             "How many suggestions to offer to cycle through.", 1, 8, 1),
+    # Documents.
+    Setting("files.hot_exit", bool, True, "Hot exit",
+            "Closing with unsaved changes keeps them for the next start instead of asking."),
     # Appearance.
     Setting("ui.theme", str, "system", "Theme", "Light, dark, or as the system is.",
             choices=("system", "light", "dark")),

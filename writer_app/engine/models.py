@@ -64,6 +64,7 @@ from writer_app.errors import (
     ModelNotFoundError,
     WriterError,
 )
+from writer_app.recent import RecentList
 
 log = logging.getLogger(__name__)
 
@@ -933,16 +934,13 @@ def _recent_entry(spec: str) -> ModelEntry | None:
     return ModelEntry(spec, path.name, "recent", str(path))
 
 
+def _recent_list() -> RecentList:
+    return RecentList(paths.data_dir() / _RECENT_FILE, RECENT_LIMIT)
+
+
 def recent_models() -> list[str]:
     """Specs of recently loaded models, newest first; a damaged file counts as empty."""
-    stored = _read_json(paths.data_dir() / _RECENT_FILE)
-    if not isinstance(stored, list):
-        return []
-    specs: list[str] = []
-    for spec in stored:
-        if isinstance(spec, str) and spec.strip() and spec not in specs:
-            specs.append(spec)
-    return specs[:RECENT_LIMIT]
+    return _recent_list().items()
 
 
 def remember_recent(spec: str) -> None:
@@ -953,8 +951,7 @@ def remember_recent(spec: str) -> None:
     path = Path(spec).expanduser()
     if spec != DEFAULT_SPEC and path.exists():
         spec = str(path.resolve())
-    specs = [spec] + [known for known in recent_models() if known != spec]
-    _write_json_atomically(paths.data_dir() / _RECENT_FILE, specs[:RECENT_LIMIT])
+    _recent_list().add(spec)
 
 
 def _read_json(path: Path) -> object:

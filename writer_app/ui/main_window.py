@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
@@ -34,12 +34,16 @@ from PySide6.QtWidgets import (
 )
 
 from writer_app import paths
+from writer_app.diagnostics import diagnostics_text
 from writer_app.engine.params import SamplingParams
 from writer_app.errors import WriterError
+from writer_app.journal import Journal, JournalEntry
+from writer_app.recent import RecentList
 from writer_app.settings import Settings
 from writer_app.textfiles import read_text_file, save_text_file
 from writer_app.ui.editor import WriterEditor
 from writer_app.ui.feedback import MessageBar
+from writer_app.ui.hot_exit import HotExit, describe_age
 from writer_app.ui.instructions import InstructionsField
 from writer_app.ui.model_dialog import ModelChoice, ModelDialog
 from writer_app.ui.sampling_panel import SamplingPanel
@@ -63,6 +67,10 @@ def window_state_path() -> Path:
     return paths.config_dir() / "window.ini"
 
 
+def recent_files() -> RecentList:
+    return RecentList(paths.data_dir() / "recent_files.json")
+
+
 class MainWindow(QMainWindow):
     """Writer's one window. `worker` owns the model; the window shuts it down on close."""
 
@@ -72,7 +80,7 @@ class MainWindow(QMainWindow):
     paneUpdated = Signal()
 
     def __init__(self, worker: EngineWorker, settings: Settings | None = None,
-                 state_path: Path | None = None) -> None:
+                 state_path: Path | None = None, journal: Journal | None = None) -> None:
         super().__init__()
         self.worker = worker
         self.settings = settings or Settings.load()
@@ -82,7 +90,7 @@ class MainWindow(QMainWindow):
                                         self.settings.get("model.device"),
                                         self.settings.get("model.dtype"))
         self.path: Path | None = None
-        self._encoding, self._newline = "utf-8", "\n"
+        self.encoding, self.newline = "utf-8", "\n"
         self._tasks: set[asyncio.Task[Any]] = set()
         self._stream: GenerationStream | None = None
         self._pane_task: asyncio.Task[Any] | None = None
@@ -102,6 +110,7 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._build_status_bar()
         self._connect()
+        self.hot_exit = HotExit(self, journal)
         self.resize(1280, 820)
         self._restore_state()
         self._set_path(None)
@@ -194,9 +203,10 @@ class MainWindow(QMainWindow):
 
         menus = self.menuBar()
         file_menu = menus.addMenu("&File")
-        for action in (self.new_action, self.open_action, self.save_action,
-                       self.save_as_action):
-            file_menu.addAction(action)
+        file_menu.addActions([self.new_action, self.open_action])
+        self.recent_menu = file_menu.addMenu(self.tr("Open &Recent"))
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        file_menu.addActions([self.save_action, self.save_as_action])
         file_menu.addSeparator()
         file_menu.addAction(quit_action)
         edit_menu = menus.addMenu("&Edit")
@@ -222,6 +232,9 @@ class MainWindow(QMainWindow):
         self.instructions_action.toggled.connect(self.instructions.set_expanded)
         self.instructions.toggled.connect(self.instructions_action.setChecked)
         view_menu.addAction(self.instructions_action)
+        help_menu = menus.addMenu(self.tr("&Help"))
+        help_menu.addAction(self._action(self.tr("&About Writer"), self.show_about))
+        help_menu.addAction(self._action(self.tr("&Copy Diagnostics"), self.copy_diagnostics))
 
         toolbar = self.addToolBar("Generation")
         toolbar.setObjectName("generationToolbar")
@@ -580,15 +593,16 @@ class MainWindow(QMainWindow):
             except WriterError as error:
                 self.message_bar.show_message(error.message, error.hint)
                 return False
-            self._encoding, self._newline = document.encoding, document.newline
+            self.encoding, self.newline = document.encoding, document.newline
             self.editor.setPlainText(document.text)
             self.statusBar().showMessage(f"Opened {path.name}", 4000)
         else:
-            self._encoding, self._newline = "utf-8", "\n"
+            self.encoding, self.newline = "utf-8", "\n"
             self.editor.setPlainText("")
             self.statusBar().showMessage(f"{path.name} will be created when you save", 6000)
         self.editor.document().setModified(False)
         self._set_path(path.resolve() if path.exists() else path.absolute())
+        self._remember_file(self.path)
         self.editor.moveCursor(self.editor.textCursor().MoveOperation.End)
         return True
 
@@ -596,7 +610,7 @@ class MainWindow(QMainWindow):
         if self._confirm_discard():
             self.editor.setPlainText("")
             self.editor.document().setModified(False)
-            self._encoding, self._newline = "utf-8", "\n"
+            self.encoding, self.newline = "utf-8", "\n"
             self._set_path(None)
 
     def open_dialog(self) -> None:
@@ -622,14 +636,67 @@ class MainWindow(QMainWindow):
     def save_to(self, path: Path) -> bool:
         """Save atomically (the old file stays whole if anything fails)."""
         try:
-            save_text_file(path, self.editor.text(), self._encoding, self._newline)
+            save_text_file(path, self.editor.text(), self.encoding, self.newline)
         except WriterError as error:
             self.message_bar.show_message(error.message, error.hint)
             return False
         self.editor.document().setModified(False)
         self._set_path(path)
+        self._remember_file(path)
         self.statusBar().showMessage(f"Saved {path.name}", 4000)
         return True
+
+    def restore_unsaved(self, entry: JournalEntry) -> None:
+        """Put back text a crash or a hot-exit close left unsaved, marked as modified."""
+        self.editor.setPlainText(entry.text)
+        self.encoding = str(entry.extra.get("encoding") or "utf-8")
+        self.newline = str(entry.extra.get("newline") or "\n")
+        if entry.extra.get("instructions"):
+            self.instructions.set_text(str(entry.extra["instructions"]))
+        self._set_path(Path(entry.path) if entry.path else None)
+        self.editor.document().setModified(True)
+        self.setWindowModified(True)
+        name = self.path.name if self.path else self.tr("Untitled")
+        self.message_bar.show_message(
+            self.tr("Restored unsaved changes to {name} from {when}").format(
+                name=name, when=describe_age(entry.saved_at)),
+            self.tr("they are not saved yet: press Ctrl+S to keep them"), level="info")
+
+    def _remember_file(self, path: Path | None) -> None:
+        if path is not None:
+            with contextlib.suppress(OSError):
+                recent_files().add(str(path))
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        files = recent_files().items()
+        for file in files:
+            action = self.recent_menu.addAction(file)
+            action.triggered.connect(lambda _=False, f=file: self._open_recent(f))
+        if not files:
+            self.recent_menu.addAction(self.tr("(none yet)")).setEnabled(False)
+
+    def _open_recent(self, file: str) -> None:
+        if self._confirm_discard():
+            self.open_path(file)
+
+    def show_about(self) -> None:
+        box = QMessageBox(QMessageBox.Icon.Information, self.tr("About Writer"),
+                          self.tr("Writer — write with a local language model at your side."),
+                          QMessageBox.StandardButton.Close, self)
+        box.setInformativeText(self._diagnostics().replace("\n", "<br>"))
+        box.setWindowModality(Qt.WindowModality.NonModal)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.show()
+
+    def copy_diagnostics(self) -> None:
+        QGuiApplication.clipboard().setText(self._diagnostics())
+        self.statusBar().showMessage(self.tr("Diagnostics copied to the clipboard"), 4000)
+
+    def _diagnostics(self) -> str:
+        info = self.model_info
+        return diagnostics_text(getattr(info, "name", ""), getattr(info, "device", ""),
+                                getattr(info, "precision", "") or getattr(info, "dtype", ""))
 
     def _confirm_discard(self) -> bool:
         if not self.editor.document().isModified():
@@ -684,7 +751,12 @@ class MainWindow(QMainWindow):
             log.warning("Could not save the settings: %s", error)
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if not self._confirm_discard():
+        modified = self.editor.document().isModified()
+        if modified and self.settings.get("files.hot_exit"):
+            if not self.hot_exit.keep_for_next_start() and not self._confirm_discard():
+                event.ignore()  # the journal could not be written: ask as usual
+                return
+        elif not self._confirm_discard():
             event.ignore()
             return
         self._save_state()
@@ -694,6 +766,7 @@ class MainWindow(QMainWindow):
     def shut_down(self) -> None:
         """Stop every flow and the engine thread (idempotent)."""
         self._closing = True
+        self.hot_exit.close()
         if self._stream is not None:
             self._stream.cancel()
         for task in list(self._tasks):
