@@ -7,6 +7,7 @@ then config, data, cache and logs all live below that folder.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import platformdirs
@@ -46,3 +47,11 @@ def cache_dir() -> Path:
 def log_dir() -> Path:
     """Rotating log files."""
     return _base("log")
+
+
+def resources_dir() -> Path:
+    """Icons and translations: inside the bundle when frozen, else the source tree's."""
+    bundle = getattr(sys, "_MEIPASS", None)
+    if bundle:
+        return Path(bundle) / "resources"
+    return Path(__file__).resolve().parent.parent / "resources"
