@@ -11,6 +11,7 @@ import os
 import signal
 import sys
 
+from writer_app import paths
 from writer_app.worker import EngineWorker
 
 # qasync picks its Qt binding from what is imported (or QT_API): PySide6 first.
@@ -24,13 +25,14 @@ def run_gui(path: str | None = None, model: str = "default", device: str = "auto
     `worker` lets tests and benchmarks hand in one whose loader gives a tiny model.
     """
     from PySide6.QtCore import Qt
-    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtGui import QGuiApplication, QIcon
     from PySide6.QtWidgets import QApplication
 
     from writer_app.diagnostics import setup_logging
     from writer_app.settings import Settings
     from writer_app.ui.feedback import install_excepthook
     from writer_app.ui.main_window import MainWindow
+    from writer_app.ui.translations import install_translations
 
     setup_logging()
     import qasync  # only once PySide6 is imported (QT_API is set as well)
@@ -48,6 +50,10 @@ def run_gui(path: str | None = None, model: str = "default", device: str = "auto
     asyncio.set_event_loop(loop)
 
     settings = Settings.load()
+    install_translations(app, settings.get("ui.language"))
+    icon = paths.resources_dir() / "icons" / "writer-app.svg"
+    if icon.is_file():
+        app.setWindowIcon(QIcon(str(icon)))
     engine = worker or EngineWorker(context_limit=settings.get("model.context_limit"))
     window = MainWindow(engine, settings)
     previous_hook = install_excepthook(lambda: window)

@@ -257,3 +257,57 @@ def test_importing_the_worker_imports_neither_torch_nor_qt():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_suggest_returns_distinct_short_rows_in_one_batch(tiny_loaded):
+    async def scenario():
+        with running(EngineWorker(tiny_loader(tiny_loaded))) as worker:
+            await worker.load("tiny")
+            return await worker.suggest("今天的天气 The weather", PARAMS.with_changes(
+                temperature=1.5, top_k=0, top_p=1.0), n=4, max_tokens=6)
+
+    rows = asyncio.run(scenario())
+    assert 1 <= len(rows) <= 4
+    assert len(set(rows)) == len(rows) and all(row.strip() for row in rows)
+    for row in rows:
+        from writer_app.engine.boundaries import suggestion_end
+
+        end = suggestion_end(row)
+        assert end is None or end == len(row)  # cut at the first boundary, if any
+
+
+def test_a_newer_suggestion_supersedes_an_older_one(tiny_loaded):
+    async def scenario():
+        with running(EngineWorker(tiny_loader(tiny_loaded))) as worker:
+            await worker.load("tiny")
+            with slowed(tiny_loaded, 0.02):
+                older = asyncio.ensure_future(worker.suggest("Once upon", PARAMS, max_tokens=30))
+                await asyncio.sleep(0.05)  # the older one is running
+                waiting = asyncio.ensure_future(worker.suggest("Once", PARAMS, max_tokens=30))
+                newer = asyncio.ensure_future(worker.suggest("Once upon a", PARAMS,
+                                                             max_tokens=4))
+                return await asyncio.gather(older, waiting, newer)
+
+    older, waiting, newer = asyncio.run(scenario())
+    assert older is None and waiting is None
+    assert newer is not None
+
+
+def test_a_generation_supersedes_a_suggestion_and_cancelling_stops_it(tiny_loaded):
+    async def scenario():
+        with running(EngineWorker(tiny_loader(tiny_loaded))) as worker:
+            await worker.load("tiny")
+            with slowed(tiny_loaded, 0.02):
+                suggestion = asyncio.ensure_future(worker.suggest("Once", PARAMS, max_tokens=30))
+                await asyncio.sleep(0.05)
+                stream = worker.generate("Once", PARAMS.with_changes(max_new_tokens=3))
+                steps = [step async for step in stream]
+                cancelled = worker.suggest("Once", PARAMS, max_tokens=30)
+                cancelled.cancel()
+                follow_up = await worker.suggest("Once", PARAMS, max_tokens=3)
+            return await suggestion, steps, follow_up
+
+    suggestion, steps, follow_up = asyncio.run(scenario())
+    assert suggestion is None
+    assert len(steps) >= 1
+    assert follow_up is not None

@@ -14,8 +14,10 @@ from PySide6.QtGui import (
     QKeyEvent,
     QPalette,
     QResizeEvent,
+    QTextCharFormat,
     QTextCursor,
     QTextFormat,
+    QTextLayout,
 )
 from PySide6.QtWidgets import QFrame, QPlainTextEdit, QTextEdit, QWidget
 
@@ -32,7 +34,7 @@ def plain_text(raw: str) -> str:
 
 
 class WriterEditor(QPlainTextEdit):
-    """The central editor; later issues add ghost text here."""
+    """The central editor. Ghost text (an inline suggestion) is shown with `show_ghost`."""
 
     generationInterrupted = Signal()  # the user edited the text while a generation ran
 
@@ -58,6 +60,9 @@ class WriterEditor(QPlainTextEdit):
         self._block_open = False  # the generation's undo step has been opened
         self._inserting = False  # our own edit, not the user's
         self._highlighted = False
+        # A cursor in the ghost's block (it follows edits; a deleted block takes its
+        # layout with it, so none is kept) and the ghost's text.
+        self._ghost: tuple[QTextCursor, str] | None = None
         self.document().contentsChange.connect(self._on_contents_change)
         self.cursorPositionChanged.connect(self._on_cursor_moved)
 
@@ -101,6 +106,46 @@ class WriterEditor(QPlainTextEdit):
         """Insert as if typed (one undo step), replacing any selection."""
         self.textCursor().insertText(text)
         self.ensureCursorVisible()
+
+    # ---- ghost text -------------------------------------------------------------------------
+
+    def show_ghost(self, position: int, text: str) -> None:
+        """Show `text` in grey at Qt `position`, laid out (and wrapped) as if it were there.
+
+        It lives in the block's layout as a pre-edit area, the way input methods show text
+        being composed: never in the document, its undo history or a saved file.
+        """
+        self.clear_ghost()
+        if not text:
+            return
+        block = self.document().findBlock(position)
+        layout = block.layout()
+        offset = position - block.position()
+        layout.setPreeditArea(offset, text)
+        grey = QTextCharFormat()
+        grey.setForeground(self.palette().placeholderText())
+        span = QTextLayout.FormatRange()
+        span.start, span.length, span.format = offset, len(text.encode("utf-16-le")) // 2, grey
+        layout.setFormats([span])
+        self._ghost = (QTextCursor(block), text)
+        self.document().markContentsDirty(block.position(), block.length())
+        self.viewport().update()
+
+    def clear_ghost(self) -> None:
+        if self._ghost is None:
+            return
+        anchor, _text = self._ghost
+        self._ghost = None
+        block = anchor.block()
+        if block.isValid():
+            block.layout().setPreeditArea(-1, "")
+            block.layout().setFormats([])
+            self.document().markContentsDirty(block.position(), block.length())
+        self.viewport().update()
+
+    def ghost_text(self) -> str:
+        """The suggestion on show ("" when none)."""
+        return self._ghost[1] if self._ghost is not None else ""
 
     # ---- generated text ---------------------------------------------------------------------
 

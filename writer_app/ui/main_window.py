@@ -41,6 +41,7 @@ from writer_app.journal import Journal, JournalEntry
 from writer_app.recent import RecentList
 from writer_app.settings import Settings
 from writer_app.textfiles import read_text_file, save_text_file
+from writer_app.ui.completion import CompletionController
 from writer_app.ui.editor import WriterEditor
 from writer_app.ui.feedback import MessageBar
 from writer_app.ui.hot_exit import HotExit, describe_age
@@ -141,12 +142,12 @@ class MainWindow(QMainWindow):
 
     def _build_docks(self) -> None:
         self.pane = NextTokensPane()
-        self.pane_dock = QDockWidget("Next tokens", self)
+        self.pane_dock = QDockWidget(self.tr("Next tokens"), self)
         self.pane_dock.setObjectName("nextTokensDock")
         self.pane_dock.setWidget(self.pane)
         self.sampling = SamplingPanel(self.settings.sampling_params())
         self.live_params = LiveParams(self.sampling.params())
-        self.sampling_dock = QDockWidget("Sampling", self)
+        self.sampling_dock = QDockWidget(self.tr("Sampling"), self)
         self.sampling_dock.setObjectName("samplingDock")
         self.sampling_dock.setWidget(self.sampling)
         for dock in (self.pane_dock, self.sampling_dock):
@@ -174,61 +175,71 @@ class MainWindow(QMainWindow):
 
     def _build_actions(self) -> None:
         pixmap = QStyle.StandardPixmap
-        self.open_action = self._action("&Open…", self.open_dialog,
+        self.open_action = self._action(self.tr("&Open…"), self.open_dialog,
                                         (QKeySequence.StandardKey.Open,))
-        self.save_action = self._action("&Save", self.save, (QKeySequence.StandardKey.Save,))
-        self.save_as_action = self._action("Save &As…", self.save_as, ("Ctrl+Shift+S",))
-        self.new_action = self._action("&New", self.new_document, (QKeySequence.StandardKey.New,))
-        quit_action = self._action("&Quit", self.close, (QKeySequence.StandardKey.Quit,))
+        self.save_action = self._action(
+            self.tr("&Save"), self.save, (QKeySequence.StandardKey.Save,))
+        self.save_as_action = self._action(self.tr("Save &As…"), self.save_as, ("Ctrl+Shift+S",))
+        self.new_action = self._action(
+            self.tr("&New"), self.new_document, (QKeySequence.StandardKey.New,))
+        quit_action = self._action(self.tr("&Quit"), self.close, (QKeySequence.StandardKey.Quit,))
         self.continue_action = self._action(
-            "&Continue", self.continue_text, ("Ctrl+Return", "Ctrl+Enter"),
-            "Let the model continue the text before the cursor (Ctrl+Enter)",
+            self.tr("&Continue"), self.continue_text, ("Ctrl+Return", "Ctrl+Enter"),
+            self.tr("Let the model continue the text before the cursor (Ctrl+Enter)"),
             pixmap.SP_MediaPlay)
-        self.stop_action = self._action("S&top", self.stop, ("Esc",),
-                                        "Stop the generation (Esc)", pixmap.SP_MediaStop)
+        self.stop_action = self._action(self.tr("S&top"), self.stop, ("Esc",),
+                                        self.tr("Stop the generation (Esc)"), pixmap.SP_MediaStop)
         self.retry_action = self._action(
-            "&Retry", self.retry, ("Ctrl+R",),
-            "Replace the last generation with a new sample (Ctrl+R)", pixmap.SP_BrowserReload)
-        self.choose_model_action = self._action("&Choose Model…", self.choose_model,
+            self.tr("&Retry"), self.retry, ("Ctrl+R",),
+            self.tr("Replace the last generation with a new sample (Ctrl+R)"),
+            pixmap.SP_BrowserReload)
+        self.choose_model_action = self._action(self.tr("&Choose Model…"), self.choose_model,
                                                 ("Ctrl+Shift+M",),
-                                                "Choose the model, device and precision")
-        default_action = self._action("&Default Model", lambda: self.load_model("default"))
-        folder_action = self._action("Open Model &Folder…", self.open_model_folder)
-        gguf_action = self._action("Open &GGUF File…", self.open_gguf_file)
-        hub_action = self._action("Load from &Hub…", self.enter_hub_id)
-        self.cancel_load_action = self._action("C&ancel Loading", self.worker.cancel_load)
+                                                self.tr("Choose the model, device and precision"))
+        default_action = self._action(self.tr("&Default Model"), lambda: self.load_model("default"))
+        folder_action = self._action(self.tr("Open Model &Folder…"), self.open_model_folder)
+        gguf_action = self._action(self.tr("Open &GGUF File…"), self.open_gguf_file)
+        hub_action = self._action(self.tr("Load from &Hub…"), self.enter_hub_id)
+        self.cancel_load_action = self._action(self.tr("C&ancel Loading"), self.worker.cancel_load)
         self.insert_actions = [
-            self._action(f"Insert Candidate {n}", lambda n=n: self.insert_candidate(n - 1),
-                         (f"Alt+{n}",)) for n in range(1, 10)]
+            self._action(self.tr("Insert Candidate {n}").format(n=n),
+                         lambda n=n: self.insert_candidate(n - 1), (f"Alt+{n}",))
+            for n in range(1, 10)]
 
         menus = self.menuBar()
-        file_menu = menus.addMenu("&File")
+        file_menu = menus.addMenu(self.tr("&File"))
         file_menu.addActions([self.new_action, self.open_action])
         self.recent_menu = file_menu.addMenu(self.tr("Open &Recent"))
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         file_menu.addActions([self.save_action, self.save_as_action])
         file_menu.addSeparator()
         file_menu.addAction(quit_action)
-        edit_menu = menus.addMenu("&Edit")
-        undo = self._action("&Undo", self.editor.undo, (QKeySequence.StandardKey.Undo,))
-        redo = self._action("&Redo", self.editor.redo, (QKeySequence.StandardKey.Redo,))
+        edit_menu = menus.addMenu(self.tr("&Edit"))
+        undo = self._action(self.tr("&Undo"), self.editor.undo, (QKeySequence.StandardKey.Undo,))
+        redo = self._action(self.tr("&Redo"), self.editor.redo, (QKeySequence.StandardKey.Redo,))
         for action in (undo, redo):
             action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)  # the editor's own
         edit_menu.addActions([undo, redo])
         edit_menu.addSeparator()
         edit_menu.addActions([self.continue_action, self.stop_action, self.retry_action])
-        insert_menu = edit_menu.addMenu("Insert &Candidate")
+        insert_menu = edit_menu.addMenu(self.tr("Insert &Candidate"))
         insert_menu.addActions(self.insert_actions)
-        model_menu = menus.addMenu("&Model")
+        self.completion = CompletionController(
+            self.editor, self.worker, self.settings, self.live_params.get,
+            self.instructions.text, self._spawn, lambda: self.is_generating, parent=self)
+        self.completion.message.connect(lambda text: self.statusBar().showMessage(text, 5000))
+        edit_menu.addSeparator()
+        edit_menu.addActions(self.completion.actions())
+        model_menu = menus.addMenu(self.tr("&Model"))
         model_menu.addActions([self.choose_model_action, default_action])
         model_menu.addSeparator()
         model_menu.addActions([folder_action, gguf_action, hub_action])
         model_menu.addSeparator()
         model_menu.addAction(self.cancel_load_action)
-        view_menu = menus.addMenu("&View")
+        view_menu = menus.addMenu(self.tr("&View"))
         view_menu.addAction(self.pane_dock.toggleViewAction())
         view_menu.addAction(self.sampling_dock.toggleViewAction())
-        self.instructions_action = QAction("&Instructions / Memory", self, checkable=True)
+        self.instructions_action = QAction(self.tr("&Instructions / Memory"), self, checkable=True)
         self.instructions_action.toggled.connect(self.instructions.set_expanded)
         self.instructions.toggled.connect(self.instructions_action.setChecked)
         view_menu.addAction(self.instructions_action)
@@ -236,7 +247,7 @@ class MainWindow(QMainWindow):
         help_menu.addAction(self._action(self.tr("&About Writer"), self.show_about))
         help_menu.addAction(self._action(self.tr("&Copy Diagnostics"), self.copy_diagnostics))
 
-        toolbar = self.addToolBar("Generation")
+        toolbar = self.addToolBar(self.tr("Generation"))
         toolbar.setObjectName("generationToolbar")
         toolbar.setMovable(False)
         toolbar.setIconSize(QSize(18, 18))
@@ -252,20 +263,21 @@ class MainWindow(QMainWindow):
         self.load_progress.setTextVisible(False)
         self.load_progress.hide()
         self.cancel_load_button = QToolButton()
-        self.cancel_load_button.setText("Cancel")
-        self.cancel_load_button.setToolTip("Stop loading; the current model stays")
+        self.cancel_load_button.setText(self.tr("Cancel"))
+        self.cancel_load_button.setToolTip(self.tr("Stop loading; the current model stays"))
         self.cancel_load_button.clicked.connect(self.worker.cancel_load)
         self.cancel_load_button.hide()
-        self.model_label = QLabel("No model")
+        self.model_label = QLabel(self.tr("No model"))
         self.device_label = QLabel()
         self.dtype_label = QLabel()
         self.speed_label = QLabel()
         self.context_label = QLabel()
-        self.model_label.setToolTip("The loaded model")
-        self.device_label.setToolTip("Where the model runs")
-        self.dtype_label.setToolTip("The precision the model computes in")
-        self.speed_label.setToolTip("Speed of the last generation")
-        self.context_label.setToolTip("Tokens of text given to the model / the most it takes")
+        self.model_label.setToolTip(self.tr("The loaded model"))
+        self.device_label.setToolTip(self.tr("Where the model runs"))
+        self.dtype_label.setToolTip(self.tr("The precision the model computes in"))
+        self.speed_label.setToolTip(self.tr("Speed of the last generation"))
+        self.context_label.setToolTip(
+            self.tr("Tokens of text given to the model / the most it takes"))
         for widget in (self.load_progress, self.cancel_load_button, self.model_label,
                        self.device_label, self.dtype_label, self.speed_label,
                        self.context_label):
@@ -766,6 +778,7 @@ class MainWindow(QMainWindow):
     def shut_down(self) -> None:
         """Stop every flow and the engine thread (idempotent)."""
         self._closing = True
+        self.completion.shut_down()
         self.hot_exit.close()
         if self._stream is not None:
             self._stream.cancel()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QObject, QSignalBlocker, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QCheckBox,
@@ -31,6 +31,13 @@ from writer_app.settings import BUILT_IN_PRESETS, BY_NAME, Setting
 # The slider rows, top to bottom; everything else about them is in the schema.
 SLIDER_SETTINGS = ("sampling.temperature", "sampling.top_k", "sampling.top_p",
                    "sampling.repetition_penalty", "sampling.max_new_tokens")
+
+
+def setting_text(text: str) -> str:
+    """A label or description from the settings schema, in the user's language."""
+    return QCoreApplication.translate("settings", text)
+
+
 _MODE_LABELS = {Mode.SAMPLE.value: "Sample", Mode.GREEDY.value: "Greedy",
                 Mode.BEAM.value: "Beam search"}
 
@@ -68,11 +75,11 @@ class SliderControl(QObject):
         self.spin.setKeyboardTracking(False)  # typed digits apply on Enter or focus out
         self.spin.setButtonSymbols(QAbstractSpinBox.ButtonSymbols.NoButtons)
         self.spin.setFixedWidth(self.spin.fontMetrics().horizontalAdvance("0000.00") + 14)
-        self.label = QLabel(setting.label)
+        self.label = QLabel(setting_text(setting.label))
         for widget in (self.slider, self.spin, self.label):
-            widget.setToolTip(setting.description)
-        self.slider.setAccessibleName(setting.label)
-        self.spin.setAccessibleName(setting.label)
+            widget.setToolTip(setting_text(setting.description))
+        self.slider.setAccessibleName(setting_text(setting.label))
+        self.spin.setAccessibleName(setting_text(setting.label))
         self.slider.valueChanged.connect(self._from_slider)
         self.spin.valueChanged.connect(self._from_spin)
         self.set_value(setting.default)
@@ -123,16 +130,16 @@ class SamplingPanel(QWidget):
             row += 1
 
         seed = BY_NAME["sampling.seed"]
-        self.fixed_seed = QCheckBox("Fixed seed")
+        self.fixed_seed = QCheckBox(self.tr("Fixed seed"))
         self.seed = QSpinBox()
         self.seed.setRange(int(seed.minimum or 0), int(seed.maximum or 2**31 - 1))
         self.seed.setAlignment(Qt.AlignmentFlag.AlignRight)
         self.seed.setKeyboardTracking(False)
-        self.seed.setAccessibleName("Seed")
+        self.seed.setAccessibleName(self.tr("Seed"))
         self.seed.setButtonSymbols(QAbstractSpinBox.ButtonSymbols.NoButtons)
         self.seed.setFixedWidth(self.seed.fontMetrics().horizontalAdvance("0000000000") + 14)
         for widget in (self.fixed_seed, self.seed):
-            widget.setToolTip(seed.description)
+            widget.setToolTip(setting_text(seed.description))
         self.fixed_seed.toggled.connect(self._emit)
         self.seed.valueChanged.connect(self._emit)
         grid.addWidget(self.fixed_seed, row, 0, 1, 2)
@@ -143,32 +150,32 @@ class SamplingPanel(QWidget):
         beams = BY_NAME["sampling.num_beams"]
         self.mode = QComboBox()
         for value in mode.choices:
-            self.mode.addItem(_MODE_LABELS.get(value, value), value)
-        self.mode.setToolTip(mode.description)
-        self.mode.setAccessibleName(mode.label)
+            self.mode.addItem(setting_text(_MODE_LABELS.get(value, value)), value)
+        self.mode.setToolTip(setting_text(mode.description))
+        self.mode.setAccessibleName(setting_text(mode.label))
         self.mode.currentIndexChanged.connect(self._emit)
         self.beams = QSpinBox()
         self.beams.setRange(int(beams.minimum or 2), int(beams.maximum or 16))
         self.beams.setAlignment(Qt.AlignmentFlag.AlignRight)
-        self.beams.setToolTip(beams.description)
-        self.beams.setAccessibleName(beams.label)
+        self.beams.setToolTip(setting_text(beams.description))
+        self.beams.setAccessibleName(setting_text(beams.label))
         self.beams.setButtonSymbols(QAbstractSpinBox.ButtonSymbols.NoButtons)
         self.beams.valueChanged.connect(self._emit)
-        mode_label = QLabel(mode.label)
-        mode_label.setToolTip(mode.description)
+        mode_label = QLabel(setting_text(mode.label))
+        mode_label.setToolTip(setting_text(mode.description))
         grid.addWidget(mode_label, row, 0)
         grid.addWidget(self.mode, row, 1)
         grid.addWidget(self.beams, row, 2)
         row += 1
 
         self.presets = QComboBox()
-        self.presets.addItem("Presets…", None)
+        self.presets.addItem(self.tr("Presets…"), None)
         for name in BUILT_IN_PRESETS:
             self.presets.addItem(name, name)
-        self.presets.setToolTip("Put the sliders at a tried combination of settings.")
+        self.presets.setToolTip(self.tr("Put the sliders at a tried combination of settings."))
         self.presets.activated.connect(self._apply_preset)
-        reset = QPushButton("Defaults")
-        reset.setToolTip("Put every sampling setting back to its default.")
+        reset = QPushButton(self.tr("Defaults"))
+        reset.setToolTip(self.tr("Put every sampling setting back to its default."))
         reset.clicked.connect(lambda: self.set_params(SamplingParams(), emit=True))
         buttons = QHBoxLayout()
         buttons.addWidget(self.presets, 1)

@@ -34,6 +34,7 @@ from writer_app.worker.messages import (
     NextTokensRequest,
     Request,
     ReweighRequest,
+    SuggestRequest,
     WorkerError,
 )
 
@@ -121,13 +122,18 @@ class _Job:
 
 
 def _is_pane(request: Request) -> bool:
-    return isinstance(request, (NextTokensRequest, ReweighRequest))
+    """Requests whose answer only matters while it is the newest: dropped ones give None."""
+    return isinstance(request, (NextTokensRequest, ReweighRequest, SuggestRequest))
 
 
 def _replaces(new: Request, waiting: Request) -> bool:
     """Whether `new` makes the not-yet-started `waiting` request pointless."""
-    if isinstance(new, (NextTokensRequest, GenerateRequest)):
-        return _is_pane(waiting)  # new text (or a generation) outdates any pane answer
+    if isinstance(new, SuggestRequest):
+        return isinstance(waiting, SuggestRequest)
+    if isinstance(new, GenerateRequest):
+        return _is_pane(waiting)  # a generation changes the text: no pane answer or suggestion
+    if isinstance(new, NextTokensRequest):
+        return isinstance(waiting, (NextTokensRequest, ReweighRequest))
     if isinstance(new, ReweighRequest):
         return isinstance(waiting, ReweighRequest)  # a waiting next_tokens is still needed
     return isinstance(new, LoadRequest) and isinstance(waiting, LoadRequest)
@@ -137,6 +143,8 @@ def _interrupts(new: Request, running: Request) -> bool:
     """Whether `new` should stop the running request at its next check."""
     if isinstance(running, NextTokensRequest):
         return isinstance(new, (NextTokensRequest, GenerateRequest))
+    if isinstance(running, SuggestRequest):
+        return isinstance(new, (SuggestRequest, GenerateRequest))
     return isinstance(running, LoadRequest) and isinstance(new, LoadRequest)
 
 
@@ -224,6 +232,15 @@ class EngineWorker:
         """
         source = params if callable(params) else (lambda: params)
         return GenerationStream(self, GenerateRequest(text, source, preamble, top_n))
+
+    def suggest(self, text: str, params: SamplingParams, n: int = 3, preamble: str = "",
+                max_tokens: int = 32) -> asyncio.Future[list[str] | None]:
+        """Up to `n` distinct short continuations of `text`, sampled together in one batch.
+
+        Each ends at a sentence or line end, or after `max_tokens` tokens; empty ones are
+        left out. None when a newer suggestion (or a generation) replaced the request.
+        """
+        return self._request(SuggestRequest(text, params, n, preamble, max_tokens))
 
     def shutdown(self, timeout: float | None = None) -> bool:
         """Stop the thread: cancel what runs, drop what waits, join. True once it has ended."""
@@ -320,7 +337,28 @@ class EngineWorker:
                                            preamble=request.preamble, cancel=job.cancel)
             except GenerationCancelled:
                 return SUPERSEDED
+        if isinstance(request, SuggestRequest):
+            return self._suggest(session, request, job)
         return self._generate(session, request, job)
+
+    def _suggest(self, session: ModelSession, request: SuggestRequest,
+                 job: _Job) -> list[str] | _Superseded:
+        from writer_app.engine.boundaries import suggestion_end
+
+        params = request.params.with_changes(max_new_tokens=request.max_tokens)
+        generation = session.generate_many(request.text, params, request.n, cancel=job.cancel,
+                                           preamble=request.preamble, top_n=1,
+                                           cut=suggestion_end)
+        rows = [""] * request.n
+        for step in generation:
+            rows[step.row] += step.text
+        if job.cancel.is_set():
+            return SUPERSEDED
+        distinct: list[str] = []
+        for row in rows:
+            if row.strip() and row not in distinct:
+                distinct.append(row)
+        return distinct
 
     def _load(self, request: LoadRequest, job: _Job) -> ModelInfo:
         if job.cancel.is_set():

@@ -58,7 +58,21 @@ class GenerateRequest:
     top_n: int = 10
 
 
-Request = LoadRequest | NextTokensRequest | ReweighRequest | GenerateRequest
+@dataclass(frozen=True)
+class SuggestRequest:
+    """`n` short continuations of `text` for inline completion, sampled in one batch.
+
+    Each ends at a sentence or line end (`suggestion_end`) or after `max_tokens` tokens.
+    """
+
+    text: str
+    params: SamplingParams
+    n: int = 3
+    preamble: str = ""
+    max_tokens: int = 32
+
+
+Request = LoadRequest | NextTokensRequest | ReweighRequest | GenerateRequest | SuggestRequest
 
 
 # ---- replies ----------------------------------------------------------------------------
