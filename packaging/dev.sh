@@ -66,7 +66,7 @@ case "$command" in
     install_debian_packages $QT_RUNTIME $QT_SCREEN $TEST_TOOLS
     python_env
     export QT_QPA_PLATFORM=offscreen
-    .venv/bin/ruff check writer_app tests
+    .venv/bin/ruff check writer_app tests packaging benchmarks
     exec .venv/bin/python -m pytest "$@"
     ;;
   *)

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, NoReturn
 
 from writer_app import __version__
 from writer_app.engine.params import DEVICE_CHOICES, DTYPE_CHOICES
+from writer_app.engine.quiet import quiet_libraries
 from writer_app.errors import InvalidSettingError, WriterError
 
 if TYPE_CHECKING:
@@ -153,7 +153,7 @@ def _open_session(args: argparse.Namespace) -> ModelSession:
     from writer_app.engine.models import LoadProgress, load_model, remember_recent
     from writer_app.engine.session import ModelSession
 
-    _quiet_libraries()
+    quiet_libraries()
     configure_cpu_threads()
     show_progress = sys.stderr.isatty()
 
@@ -166,19 +166,6 @@ def _open_session(args: argparse.Namespace) -> ModelSession:
         print("\r\033[K", end="", file=sys.stderr, flush=True)
     remember_recent(args.model)
     return ModelSession(loaded)
-
-
-def _quiet_libraries() -> None:
-    """Library chatter (progress bars, deprecation notes) would pollute stdout and stderr."""
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    import warnings
-
-    from transformers.utils import logging as hf_logging
-
-    hf_logging.set_verbosity_error()
-    hf_logging.disable_progress_bar()
-    warnings.filterwarnings("ignore", category=FutureWarning)
-    warnings.filterwarnings("ignore", category=UserWarning, module="transformers")
 
 
 def run_generate(args: argparse.Namespace) -> int:

@@ -313,8 +313,9 @@ def application_icon_path() -> Path | None:
 
 
 def _check_model(say: Callable[[str], None], model: str, device: str, dtype: str) -> None:
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    _quiet_libraries()
+    from writer_app.engine.quiet import quiet_libraries
+
+    quiet_libraries()
     from writer_app.engine.device import configure_cpu_threads, resolve_device
     from writer_app.engine.models import LoadProgress, load_model
     from writer_app.engine.params import SamplingParams
@@ -357,18 +358,6 @@ def _describe_device(device: Any) -> str:
         index = device.index if device.index is not None else torch.cuda.current_device()
         return f"{device} ({torch.cuda.get_device_name(index)})"
     return str(device)
-
-
-def _quiet_libraries() -> None:
-    """transformers' progress bars and notes would bury the report."""
-    import warnings
-
-    from transformers.utils import logging as hf_logging
-
-    hf_logging.set_verbosity_error()
-    hf_logging.disable_progress_bar()
-    warnings.filterwarnings("ignore", category=FutureWarning)
-    warnings.filterwarnings("ignore", category=UserWarning, module="transformers")
 
 
 def _one_line(error: BaseException) -> str:

@@ -62,7 +62,9 @@ def load_with_engine(spec: str, device: str, dtype: str, progress: Callable[[Any
     """
     leave_a_core_for_the_window()
     from writer_app.engine.models import load_model, remember_recent
+    from writer_app.engine.quiet import quiet_libraries
 
+    quiet_libraries()
     loaded = load_model(spec, device=device, dtype=dtype, progress=progress, cancelled=cancelled)
     if remember:
         remember_recent(spec)
