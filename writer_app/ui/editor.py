@@ -60,6 +60,7 @@ class WriterEditor(QPlainTextEdit):
         self._block_open = False  # the generation's undo step has been opened
         self._inserting = False  # our own edit, not the user's
         self._highlighted = False
+        self._layers: dict[str, list[QTextEdit.ExtraSelection]] = {}  # see set_layer
         # A cursor in the ghost's block (it follows edits; a deleted block takes its
         # layout with it, so none is kept) and the ghost's text.
         self._ghost: tuple[QTextCursor, str] | None = None
@@ -244,7 +245,12 @@ class WriterEditor(QPlainTextEdit):
     def clear_generation_highlight(self) -> None:
         if self._highlighted:
             self._highlighted = False
-            self.setExtraSelections([])
+            self.set_layer("generation", [])
+
+    def set_layer(self, name: str, selections: list[QTextEdit.ExtraSelection]) -> None:
+        """Extra selections by owner, so that one owner's update keeps the others'."""
+        self._layers[name] = selections
+        self.setExtraSelections([s for layer in self._layers.values() for s in layer])
 
     def _show_highlight(self) -> None:
         assert self._start is not None and self._end is not None
@@ -257,7 +263,7 @@ class WriterEditor(QPlainTextEdit):
         tint.setAlpha(48)
         selection.format.setBackground(tint)  # type: ignore[attr-defined]
         selection.format.setProperty(QTextFormat.Property.FullWidthSelection, False)  # type: ignore[attr-defined]
-        self.setExtraSelections([selection])
+        self.set_layer("generation", [selection])
         self._highlighted = True
 
     def _move_cursor_to(self, position: int) -> None:
