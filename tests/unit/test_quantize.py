@@ -104,3 +104,17 @@ def test_a_foreign_or_missing_int8_file_is_not_trusted(tiny_loaded, tmp_path):
     assert load_int8_model(tmp_path, tiny_loaded.model.config, torch.bfloat16) is None
     save_file({"x": torch.zeros(1)}, str(tmp_path / INT8_FILE), metadata={"format": "other"})
     assert load_int8_model(tmp_path, tiny_loaded.model.config, torch.bfloat16) is None
+
+
+@pytest.mark.parametrize("rows", [1, 3])
+@pytest.mark.parametrize("offset", [1, 3])
+def test_misaligned_inputs_do_not_crash_the_int8_kernel(rows, offset):
+    """torch's int8 GEMV crashed the process on a 2-byte-misaligned input (torch 2.13)."""
+    torch.manual_seed(0)
+    linear = nn.Linear(64, 96, bias=False)
+    quantized = Int8Linear.from_linear(linear, torch.bfloat16)
+    storage = torch.randn(rows * 64 + offset, dtype=torch.bfloat16)
+    x = storage[offset:].view(rows, 64)  # a view that starts off the 64-byte grid
+    assert x.data_ptr() % 64 != 0
+    expected = linear(x.float())
+    assert torch.allclose(quantized(x).float(), expected, rtol=0.05, atol=0.05)

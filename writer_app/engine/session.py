@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from writer_app.engine.models import LoadedModel
 
 PREFILL_CHUNK = 512  # tokens per forward pass while reading a long text (cancel is checked between)
-SNAPSHOT_LAG = 16  # the cache is snapshotted this many tokens before the end, for cheap edits
+SNAPSHOT_LAG = 8  # the cache is snapshotted this many tokens before the end, for cheap edits
 CUT_BLOCK = 256  # a too-long context is cut in blocks so its start (and cache) stays stable
 DEFAULT_TOP_N = 10
 
