@@ -183,3 +183,16 @@ def test_a_generation_dismisses_the_ghost(qtbot, make_window):
         press(qtbot, window, Qt.Key.Key_Return, CTRL)
     assert window.editor.ghost_text() == ""
     assert " is near." not in window.editor.text() or window.editor.generated_text()
+
+
+def test_auto_suggest_after_an_idle_pause(qtbot, make_window):
+    window = make_window()
+    window.sampling.set_params(SEEDED, emit=True)
+    window.settings.set("completion.delay_ms", 200)
+    window.completion.auto_action.setChecked(True)
+    assert window.settings.get("completion.auto_suggest")
+    with qtbot.waitSignal(window.completion.suggestionShown, timeout=TIMEOUT):
+        type_text(qtbot, window, "山高月小，The river")
+    assert window.editor.text() == "山高月小，The river"
+    window.completion.auto_action.setChecked(False)
+    assert not window.settings.get("completion.auto_suggest")

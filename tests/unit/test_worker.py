@@ -311,3 +311,17 @@ def test_a_generation_supersedes_a_suggestion_and_cancelling_stops_it(tiny_loade
     assert suggestion is None
     assert len(steps) >= 1
     assert follow_up is not None
+
+
+def test_samples_are_whole_continuations_in_one_batch(tiny_loaded):
+    async def scenario():
+        with running(EngineWorker(tiny_loader(tiny_loaded))) as worker:
+            await worker.load("tiny")
+            with counting_forwards(tiny_loaded) as forwards:
+                rows = await worker.samples("从前 Once", PARAMS.with_changes(
+                    max_new_tokens=8, temperature=1.5, top_k=0, top_p=1.0), n=3)
+            return rows, forwards
+
+    rows, forwards = asyncio.run(scenario())
+    assert 1 <= len(rows) <= 3
+    assert len(forwards) <= 2 + 8  # the prefill, then one batched pass per token

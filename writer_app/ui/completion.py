@@ -81,6 +81,7 @@ class CompletionController(QObject):
                  busy: Callable[[], bool], parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.editor = editor
+        self._listening = True
         self.worker = worker
         self.settings = settings
         self._params = params
@@ -341,5 +342,12 @@ class CompletionController(QObject):
         self.request()
 
     def shut_down(self) -> None:
+        """Stop listening before the editor goes: its last events must not reach us."""
+        if not self._listening:
+            return
+        self._listening = False
         self._timer.stop()
         self.cancel_request()
+        self.editor.removeEventFilter(self)
+        self.editor.document().contentsChange.disconnect(self._on_contents_change)
+        self.editor.cursorPositionChanged.disconnect(self._on_cursor_moved)

@@ -194,10 +194,14 @@ class WriterEditor(QPlainTextEdit):
         self._generating = True
         return self.text_before(position)
 
-    def append_generated(self, text: str) -> None:
-        """Insert the next piece; it joins the generation's single undo step."""
+    def append_generated(self, text: str) -> tuple[int, int] | None:
+        """Insert the next piece; it joins the generation's single undo step.
+
+        Returns the Qt range the piece now takes, or None when nothing was inserted.
+        """
         if not text or not self._generating or self._end is None:
-            return
+            return None
+        start = self._end.position()
         follow = self.textCursor().position() == self._end.position() \
             and not self.textCursor().hasSelection()
         self._inserting = True
@@ -214,6 +218,7 @@ class WriterEditor(QPlainTextEdit):
         self._show_highlight()
         if follow:
             self.ensureCursorVisible()
+        return start, self._end.position()
 
     def end_generation(self) -> None:
         """Close the undo step so that typing afterwards is an undo step of its own."""

@@ -41,12 +41,14 @@ from writer_app.journal import Journal, JournalEntry
 from writer_app.recent import RecentList
 from writer_app.settings import Settings
 from writer_app.textfiles import read_text_file, save_text_file
+from writer_app.ui.alternatives import ContinueThree
 from writer_app.ui.completion import CompletionController
 from writer_app.ui.editor import WriterEditor
 from writer_app.ui.feedback import MessageBar
 from writer_app.ui.hot_exit import HotExit, describe_age
 from writer_app.ui.instructions import InstructionsField
 from writer_app.ui.model_dialog import ModelChoice, ModelDialog
+from writer_app.ui.probabilities import ProbabilityController, VersionList
 from writer_app.ui.sampling_panel import SamplingPanel
 from writer_app.ui.token_pane import NextTokensPane, visible_token
 from writer_app.worker import EngineWorker, GenerationStream, LiveParams, ModelInfo, WorkerError
@@ -239,6 +241,22 @@ class MainWindow(QMainWindow):
         view_menu = menus.addMenu(self.tr("&View"))
         view_menu.addAction(self.pane_dock.toggleViewAction())
         view_menu.addAction(self.sampling_dock.toggleViewAction())
+        self.probabilities = ProbabilityController(self.editor, self.continue_text,
+                                                   lambda: self.is_generating, parent=self)
+        view_menu.addActions(self.probabilities.actions())
+        self.generationFinished.connect(self.probabilities.finish)
+        self.versions_dock = QDockWidget(self.tr("Versions"), self)
+        self.versions_dock.setObjectName("versionsDock")
+        self.versions_dock.setWidget(VersionList(self.probabilities))
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.versions_dock)
+        self.versions_dock.hide()
+        view_menu.addAction(self.versions_dock.toggleViewAction())
+        self.continue_three = ContinueThree(
+            self.editor, self.worker, self.probabilities, self.live_params.get,
+            self.instructions.text, self._spawn, lambda: self.is_generating, parent=self)
+        self.continue_three.message.connect(lambda text: self.statusBar().showMessage(text))
+        edit_menu.insertAction(self.stop_action, self.continue_three.action)
+        self.probabilities.message.connect(lambda text: self.statusBar().showMessage(text, 5000))
         self.instructions_action = QAction(self.tr("&Instructions / Memory"), self, checkable=True)
         self.instructions_action.toggled.connect(self.instructions.set_expanded)
         self.instructions.toggled.connect(self.instructions_action.setChecked)
@@ -450,6 +468,7 @@ class MainWindow(QMainWindow):
     def _start_generation(self, retry: bool) -> None:
         self._cancel_pane_refresh()
         text = self.editor.begin_generation(replace_last=retry)
+        self.probabilities.begin(retry)
         self._stream = self.worker.generate(text, self.live_params,
                                             preamble=self.instructions.text(), top_n=self._top_n)
         self._update_actions()
@@ -467,7 +486,7 @@ class MainWindow(QMainWindow):
                 if not self.editor.is_generating:  # the user typed: stop quietly
                     stream.cancel()
                     continue
-                self.editor.append_generated(step.text)
+                self.probabilities.add(step, self.editor.append_generated(step.text))
                 self._show_step(step)
             summary = stream.summary
         except WorkerError as error:
@@ -779,6 +798,7 @@ class MainWindow(QMainWindow):
         """Stop every flow and the engine thread (idempotent)."""
         self._closing = True
         self.completion.shut_down()
+        self.probabilities.shut_down()
         self.hot_exit.close()
         if self._stream is not None:
             self._stream.cancel()

@@ -244,6 +244,13 @@ class EngineWorker:
         """
         return self._request(SuggestRequest(text, params, n, preamble, max_tokens))
 
+    def samples(self, text: str, params: SamplingParams, n: int = 3,
+                preamble: str = "") -> asyncio.Future[list[str] | None]:
+        """`n` whole continuations of up to `params.max_new_tokens` tokens, in one batch
+        (Continue ×3). Like `suggest`, a newer request or a generation replaces it."""
+        return self._request(SuggestRequest(text, params, n, preamble,
+                                            params.max_new_tokens, at_sentence_end=False))
+
     def shutdown(self, timeout: float | None = None) -> bool:
         """Stop the thread: cancel what runs, drop what waits, join. True once it has ended."""
         with self._lock:
@@ -350,7 +357,8 @@ class EngineWorker:
         params = request.params.with_changes(max_new_tokens=request.max_tokens)
         generation = session.generate_many(request.text, params, request.n, cancel=job.cancel,
                                            preamble=request.preamble, top_n=1,
-                                           cut=suggestion_end)
+                                           cut=suggestion_end if request.at_sentence_end
+                                           else None)
         rows = [""] * request.n
         for step in generation:
             rows[step.row] += step.text

@@ -70,6 +70,7 @@ class SuggestRequest:
     n: int = 3
     preamble: str = ""
     max_tokens: int = 32
+    at_sentence_end: bool = True  # False: whole samples of max_tokens (Continue ×3)
 
 
 Request = LoadRequest | NextTokensRequest | ReweighRequest | GenerateRequest | SuggestRequest
