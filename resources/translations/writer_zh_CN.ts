@@ -1,284 +1,373 @@
 <?xml version='1.0' encoding='utf-8'?>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>ChoiceDialog</name>
+    <message>
+        <location filename="../../writer_app/ui/alternatives.py" line="43" />
+        <source>Choose a continuation</source>
+        <translation>选择一个续写</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/alternatives.py" line="51" />
+        <source>Use &amp;{0}</source>
+        <translation>使用 &amp;{0}</translation>
+    </message>
+</context>
+<context>
     <name>CompletionController</name>
     <message>
-        <location filename="../../writer_app/ui/completion.py" line="102" />
+        <location filename="../../writer_app/ui/completion.py" line="103" />
         <source>&amp;Suggest</source>
-        <translation type="unfinished" />
+        <translation>建议(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/completion.py" line="105" />
+        <location filename="../../writer_app/ui/completion.py" line="106" />
         <source>Suggest how the text goes on, in grey: Tab accepts it, Ctrl+Right one word, Alt+] the next alternative, Esc dismisses it ({0})</source>
-        <translation type="unfinished" />
+        <translation>以灰色文字建议接下来的内容：Tab 接受，Ctrl+Right 接受一个词，Alt+] 下一个备选，Esc 取消（{0}）</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/completion.py" line="108" />
+        <location filename="../../writer_app/ui/completion.py" line="109" />
         <source>Suggest While &amp;Idle</source>
-        <translation type="unfinished" />
+        <translation>停顿时自动建议(&amp;I)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/completion.py" line="153" />
+        <location filename="../../writer_app/ui/completion.py" line="154" />
         <source>Suggestions need a cursor, not a selection</source>
-        <translation type="unfinished" />
+        <translation>建议需要光标位置，而不是选中的文字</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/completion.py" line="172" />
+        <location filename="../../writer_app/ui/completion.py" line="173" />
         <source>No suggestion: {0}</source>
-        <translation type="unfinished" />
+        <translation>没有建议：{0}</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/completion.py" line="187" />
+        <location filename="../../writer_app/ui/completion.py" line="188" />
         <source>The model has no suggestion here</source>
-        <translation type="unfinished" />
+        <translation>模型在这里没有建议</translation>
+    </message>
+</context>
+<context>
+    <name>ContinueThree</name>
+    <message>
+        <location filename="../../writer_app/ui/alternatives.py" line="83" />
+        <source>Continue ×&amp;3</source>
+        <translation>续写 ×&amp;3</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/alternatives.py" line="85" />
+        <source>Sample three continuations and choose one; the others stay as versions ({0})</source>
+        <translation>采样三个续写并选择一个；其余的保留为版本（{0}）</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/alternatives.py" line="100" />
+        <source>Sampling three continuations…</source>
+        <translation>正在采样三个续写…</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/alternatives.py" line="108" />
+        <source>Continue ×3 failed: {0}</source>
+        <translation>续写 ×3 失败：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/alternatives.py" line="124" />
+        <source>The text changed; ask again</source>
+        <translation>文字已更改；请重新请求</translation>
     </message>
 </context>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="145" />
+        <location filename="../../writer_app/ui/main_window.py" line="147" />
         <source>Next tokens</source>
         <translation>下一个词元</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="150" />
+        <location filename="../../writer_app/ui/main_window.py" line="152" />
         <source>Sampling</source>
         <translation>采样</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="178" />
+        <location filename="../../writer_app/ui/main_window.py" line="180" />
         <source>&amp;Open…</source>
         <translation>打开(&amp;O)…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="181" />
+        <location filename="../../writer_app/ui/main_window.py" line="183" />
         <source>&amp;Save</source>
         <translation>保存(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="182" />
+        <location filename="../../writer_app/ui/main_window.py" line="184" />
         <source>Save &amp;As…</source>
         <translation>另存为(&amp;A)…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="184" />
+        <location filename="../../writer_app/ui/main_window.py" line="186" />
         <source>&amp;New</source>
         <translation>新建(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="185" />
+        <location filename="../../writer_app/ui/main_window.py" line="187" />
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="187" />
+        <location filename="../../writer_app/ui/main_window.py" line="189" />
         <source>&amp;Continue</source>
         <translation>续写(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="188" />
+        <location filename="../../writer_app/ui/main_window.py" line="190" />
         <source>Let the model continue the text before the cursor (Ctrl+Enter)</source>
         <translation>让模型续写光标前的文字（Ctrl+Enter）</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="190" />
+        <location filename="../../writer_app/ui/main_window.py" line="192" />
         <source>S&amp;top</source>
         <translation>停止(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="191" />
+        <location filename="../../writer_app/ui/main_window.py" line="193" />
         <source>Stop the generation (Esc)</source>
         <translation>停止生成（Esc）</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="193" />
+        <location filename="../../writer_app/ui/main_window.py" line="195" />
         <source>&amp;Retry</source>
         <translation>重试(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="194" />
+        <location filename="../../writer_app/ui/main_window.py" line="196" />
         <source>Replace the last generation with a new sample (Ctrl+R)</source>
         <translation>用新的采样替换上一次生成（Ctrl+R）</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="196" />
+        <location filename="../../writer_app/ui/main_window.py" line="198" />
         <source>&amp;Choose Model…</source>
         <translation>选择模型(&amp;C)…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="198" />
+        <location filename="../../writer_app/ui/main_window.py" line="200" />
         <source>Choose the model, device and precision</source>
         <translation>选择模型、设备和精度</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="199" />
+        <location filename="../../writer_app/ui/main_window.py" line="201" />
         <source>&amp;Default Model</source>
         <translation>默认模型(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="200" />
+        <location filename="../../writer_app/ui/main_window.py" line="202" />
         <source>Open Model &amp;Folder…</source>
         <translation>打开模型文件夹(&amp;F)…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="201" />
+        <location filename="../../writer_app/ui/main_window.py" line="203" />
         <source>Open &amp;GGUF File…</source>
         <translation>打开 GGUF 文件(&amp;G)…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="202" />
+        <location filename="../../writer_app/ui/main_window.py" line="204" />
         <source>Load from &amp;Hub…</source>
         <translation>从 Hub 加载(&amp;H)…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="203" />
+        <location filename="../../writer_app/ui/main_window.py" line="205" />
         <source>C&amp;ancel Loading</source>
         <translation>取消加载(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="205" />
+        <location filename="../../writer_app/ui/main_window.py" line="207" />
         <source>Insert Candidate {n}</source>
         <translation>插入候选词 {n}</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="210" />
+        <location filename="../../writer_app/ui/main_window.py" line="212" />
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="212" />
+        <location filename="../../writer_app/ui/main_window.py" line="214" />
         <source>Open &amp;Recent</source>
         <translation>最近打开(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="217" />
+        <location filename="../../writer_app/ui/main_window.py" line="219" />
         <source>&amp;Edit</source>
         <translation>编辑(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="218" />
+        <location filename="../../writer_app/ui/main_window.py" line="220" />
         <source>&amp;Undo</source>
         <translation>撤销(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="219" />
+        <location filename="../../writer_app/ui/main_window.py" line="221" />
         <source>&amp;Redo</source>
         <translation>重做(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="225" />
+        <location filename="../../writer_app/ui/main_window.py" line="227" />
         <source>Insert &amp;Candidate</source>
         <translation>插入候选词(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="233" />
+        <location filename="../../writer_app/ui/main_window.py" line="235" />
         <source>&amp;Model</source>
         <translation>模型(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="239" />
+        <location filename="../../writer_app/ui/main_window.py" line="241" />
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="242" />
+        <location filename="../../writer_app/ui/main_window.py" line="248" />
+        <source>Versions</source>
+        <translation>版本</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/main_window.py" line="260" />
         <source>&amp;Instructions / Memory</source>
         <translation>指示 / 记忆(&amp;I)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="246" />
+        <location filename="../../writer_app/ui/main_window.py" line="264" />
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="247" />
+        <location filename="../../writer_app/ui/main_window.py" line="265" />
         <source>&amp;About Writer</source>
         <translation>关于 Writer(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="248" />
+        <location filename="../../writer_app/ui/main_window.py" line="266" />
         <source>&amp;Copy Diagnostics</source>
         <translation>复制诊断信息(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="250" />
+        <location filename="../../writer_app/ui/main_window.py" line="268" />
         <source>Generation</source>
         <translation>生成</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="266" />
+        <location filename="../../writer_app/ui/main_window.py" line="284" />
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="267" />
+        <location filename="../../writer_app/ui/main_window.py" line="285" />
         <source>Stop loading; the current model stays</source>
         <translation>停止加载；保留当前模型</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="270" />
+        <location filename="../../writer_app/ui/main_window.py" line="288" />
         <source>No model</source>
         <translation>未加载模型</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="275" />
+        <location filename="../../writer_app/ui/main_window.py" line="293" />
         <source>The loaded model</source>
         <translation>已加载的模型</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="276" />
+        <location filename="../../writer_app/ui/main_window.py" line="294" />
         <source>Where the model runs</source>
         <translation>模型运行的位置</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="277" />
+        <location filename="../../writer_app/ui/main_window.py" line="295" />
         <source>The precision the model computes in</source>
         <translation>模型的计算精度</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="278" />
+        <location filename="../../writer_app/ui/main_window.py" line="296" />
         <source>Speed of the last generation</source>
         <translation>上一次生成的速度</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="280" />
+        <location filename="../../writer_app/ui/main_window.py" line="298" />
         <source>Tokens of text given to the model / the most it takes</source>
         <translation>提供给模型的词元数 / 模型最多可接受的词元数</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="671" />
+        <location filename="../../writer_app/ui/main_window.py" line="690" />
         <source>Untitled</source>
         <translation>未命名</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="673" />
+        <location filename="../../writer_app/ui/main_window.py" line="692" />
         <source>Restored unsaved changes to {name} from {when}</source>
         <translation>已恢复 {name} 中 {when} 未保存的更改</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="675" />
+        <location filename="../../writer_app/ui/main_window.py" line="694" />
         <source>they are not saved yet: press Ctrl+S to keep them</source>
         <translation>它们尚未保存：按 Ctrl+S 保存</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="689" />
+        <location filename="../../writer_app/ui/main_window.py" line="708" />
         <source>(none yet)</source>
         <translation>（暂无）</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="696" />
+        <location filename="../../writer_app/ui/main_window.py" line="715" />
         <source>About Writer</source>
         <translation>关于 Writer</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="697" />
+        <location filename="../../writer_app/ui/main_window.py" line="716" />
         <source>Writer — write with a local language model at your side.</source>
         <translation>Writer —— 让本地语言模型陪你写作。</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="706" />
+        <location filename="../../writer_app/ui/main_window.py" line="725" />
         <source>Diagnostics copied to the clipboard</source>
         <translation>诊断信息已复制到剪贴板</translation>
+    </message>
+</context>
+<context>
+    <name>ProbabilityController</name>
+    <message>
+        <location filename="../../writer_app/ui/probabilities.py" line="87" />
+        <source>Colour by &amp;Probability</source>
+        <translation>按概率着色(&amp;P)</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/probabilities.py" line="89" />
+        <source>Tint generated text by how likely the model found each token</source>
+        <translation>按模型认为每个词元的可能性为生成的文字着色</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/probabilities.py" line="91" />
+        <source>P&amp;revious Version</source>
+        <translation>上一个版本(&amp;R)</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/probabilities.py" line="94" />
+        <source>&amp;Next Version</source>
+        <translation>下一个版本(&amp;N)</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/probabilities.py" line="98" />
+        <source>Show another version of the generated passage at the cursor; every continuation, retry and pick is kept</source>
+        <translation>显示光标处生成段落的另一个版本；每次续写、重试和选择都会保留</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/probabilities.py" line="171" />
+        <source>This passage has only one version</source>
+        <translation>这个段落只有一个版本</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/probabilities.py" line="240" />
+        <source>&lt;b&gt;{0:.1%}&lt;/b&gt; likely</source>
+        <translation>可能性 &lt;b&gt;{0:.1%}&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/probabilities.py" line="254" />
+        <source>Replace and regenerate from here</source>
+        <translation>替换并从这里重新生成</translation>
     </message>
 </context>
 <context>
@@ -312,6 +401,14 @@
         <location filename="../../writer_app/ui/sampling_panel.py" line="178" />
         <source>Put every sampling setting back to its default.</source>
         <translation>将所有采样设置恢复为默认值。</translation>
+    </message>
+</context>
+<context>
+    <name>VersionList</name>
+    <message>
+        <location filename="../../writer_app/ui/probabilities.py" line="325" />
+        <source>Every version of the generated passage at the cursor (Alt+Left / Alt+Right step through them)</source>
+        <translation>光标处生成段落的所有版本（Alt+Left / Alt+Right 逐个切换）</translation>
     </message>
 </context>
 <context>
