@@ -8,8 +8,6 @@ that arrives after the user typed or moved on is dropped.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable, Coroutine
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
@@ -23,10 +21,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from writer_app.engine.params import SamplingParams
 from writer_app.ui.editor import WriterEditor
+from writer_app.ui.model_access import ModelAccess
 from writer_app.ui.probabilities import ProbabilityController
-from writer_app.worker import EngineWorker, WorkerError
+from writer_app.worker import WorkerError
 
 CONTINUE_THREE_SHORTCUT = "Ctrl+Shift+Return"
 COUNT = 3
@@ -66,19 +64,12 @@ class ContinueThree(QObject):
     message = Signal(str)
     offered = Signal(object)  # the ChoiceDialog on show
 
-    def __init__(self, editor: WriterEditor, worker: EngineWorker,
-                 history: ProbabilityController, params: Callable[[], SamplingParams],
-                 preamble: Callable[[], str],
-                 spawn: Callable[[Coroutine[Any, Any, Any]], asyncio.Task[Any]],
-                 busy: Callable[[], bool], parent: QObject | None = None) -> None:
+    def __init__(self, editor: WriterEditor, access: ModelAccess,
+                 history: ProbabilityController, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.editor = editor
-        self.worker = worker
+        self.access = access
         self.history = history
-        self._params = params
-        self._preamble = preamble
-        self._spawn = spawn
-        self._busy = busy
         self.dialog: ChoiceDialog | None = None
         self.action = QAction(self.tr("Continue ×&3"), parent)
         self.action.setShortcut(QKeySequence(CONTINUE_THREE_SHORTCUT))
@@ -93,21 +84,22 @@ class ContinueThree(QObject):
         return self.editor.document().revision(), self.editor.textCursor().position()
 
     def request(self) -> None:
-        if self._busy():
+        if self.access.busy():
             return
         cursor = self.editor.textCursor()
         text = self.editor.text_before(cursor.selectionEnd())
         self.message.emit(self.tr("Sampling three continuations…"))
-        self._spawn(self._fetch(self._token(), text))
+        self.access.spawn(self._fetch(self._token(), text))
 
     async def _fetch(self, token: tuple[int, int], text: str) -> None:
         try:
-            rows = await self.worker.samples(text, self._params(), COUNT, self._preamble())
+            rows = await self.access.worker.samples(text, self.access.params(), COUNT,
+                                                     self.access.preamble())
         except WorkerError as error:
             if not error.cancelled:
                 self.message.emit(self.tr("Continue ×3 failed: {0}").format(error.message))
             return
-        if not rows or self._token() != token or self._busy():
+        if not rows or self._token() != token or self.access.busy():
             return  # replaced, empty, or the user moved on
         self.message.emit("")
         if self.dialog is not None:
@@ -120,7 +112,7 @@ class ContinueThree(QObject):
     def use(self, rows: list[str], index: int, token: tuple[int, int] | None = None) -> bool:
         """Insert `rows[index]` at the cursor; every row becomes a version. False if the
         document or cursor moved since the rows were asked for."""
-        if (token is not None and self._token() != token) or self._busy():
+        if (token is not None and self._token() != token) or self.access.busy():
             self.message.emit(self.tr("The text changed; ask again"))
             return False
         self.history.add_versions(rows, index)

@@ -15,17 +15,17 @@ character consumes it; any other edit or cursor move dismisses it.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QTextBoundaryFinder, QTimer, Signal
 from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, Qt
 from PySide6.QtWidgets import QWidget
 
-from writer_app.engine.params import SamplingParams
 from writer_app.settings import Settings
 from writer_app.ui.editor import WriterEditor
-from writer_app.worker import EngineWorker, WorkerError
+from writer_app.ui.model_access import ModelAccess
+from writer_app.worker import WorkerError
 
 SUGGEST_SHORTCUT = "Ctrl+Space"
 ACCEPT_KEY = Qt.Key.Key_Tab
@@ -75,19 +75,13 @@ class CompletionController(QObject):
     message = Signal(str)  # something for the status bar
     suggestionShown = Signal(str)  # the ghost text now on show
 
-    def __init__(self, editor: WriterEditor, worker: EngineWorker, settings: Settings,
-                 params: Callable[[], SamplingParams], preamble: Callable[[], str],
-                 spawn: Callable[[Coroutine[Any, Any, Any]], asyncio.Task[Any]],
-                 busy: Callable[[], bool], parent: QObject | None = None) -> None:
+    def __init__(self, editor: WriterEditor, access: ModelAccess, settings: Settings,
+                 parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.editor = editor
         self._listening = True
-        self.worker = worker
+        self.access = access
         self.settings = settings
-        self._params = params
-        self._preamble = preamble
-        self._spawn = spawn
-        self._busy = busy
         self._requests = 0  # numbers requests: only the newest answer may show
         self._pending: asyncio.Task[Any] | None = None
         self._options: list[str] = []  # the alternatives, from the anchor on
@@ -146,7 +140,7 @@ class CompletionController(QObject):
 
     def request(self) -> None:
         """Ask for a suggestion at the cursor; a newer request replaces an older one."""
-        if self._busy():
+        if self.access.busy():
             return
         self.dismiss()
         cursor = self.editor.textCursor()
@@ -155,7 +149,7 @@ class CompletionController(QObject):
             return
         self._requests += 1
         text = self.editor.text_before(cursor.position())
-        self._pending = self._spawn(self._fetch(self._requests, self._token(), text))
+        self._pending = self.access.spawn(self._fetch(self._requests, self._token(), text))
 
     def cancel_request(self) -> None:
         if self._pending is not None and not self._pending.done():
@@ -164,9 +158,9 @@ class CompletionController(QObject):
 
     async def _fetch(self, number: int, token: Token, text: str) -> None:
         try:
-            rows = await self.worker.suggest(
-                text, self._params(), n=int(self.settings.get("completion.alternatives")),
-                preamble=self._preamble(),
+            rows = await self.access.worker.suggest(
+                text, self.access.params(), n=int(self.settings.get("completion.alternatives")),
+                preamble=self.access.preamble(),
                 max_tokens=int(self.settings.get("completion.max_tokens")))
         except WorkerError as error:
             if not error.cancelled and number == self._requests:
@@ -181,7 +175,7 @@ class CompletionController(QObject):
         """Show `rows` as the suggestion and its alternatives, if `token` (the revision and
         cursor position they were asked for; None: now) still holds. True if shown."""
         token = token or self._token()
-        if self._token() != token or self._busy() or self.editor.textCursor().hasSelection():
+        if self._token() != token or self.access.busy() or self.editor.textCursor().hasSelection():
             return False  # the user typed or moved on: never land a stale suggestion
         rows = [row for row in rows if row]
         if not rows:
@@ -335,7 +329,7 @@ class CompletionController(QObject):
 
     def _auto_suggest(self) -> None:
         cursor = self.editor.textCursor()
-        if self._options or self.is_pending or cursor.hasSelection() or self._busy():
+        if self._options or self.is_pending or cursor.hasSelection() or self.access.busy():
             return
         if not self.editor.text_before(cursor.position()).strip():
             return

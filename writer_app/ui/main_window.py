@@ -47,6 +47,7 @@ from writer_app.ui.editor import WriterEditor
 from writer_app.ui.feedback import MessageBar
 from writer_app.ui.hot_exit import HotExit, describe_age
 from writer_app.ui.instructions import InstructionsField
+from writer_app.ui.model_access import ModelAccess
 from writer_app.ui.model_dialog import ModelChoice, ModelDialog
 from writer_app.ui.probabilities import ProbabilityController, VersionList
 from writer_app.ui.sampling_panel import SamplingPanel
@@ -226,9 +227,9 @@ class MainWindow(QMainWindow):
         edit_menu.addActions([self.continue_action, self.stop_action, self.retry_action])
         insert_menu = edit_menu.addMenu(self.tr("Insert &Candidate"))
         insert_menu.addActions(self.insert_actions)
-        self.completion = CompletionController(
-            self.editor, self.worker, self.settings, self.live_params.get,
-            self.instructions.text, self._spawn, lambda: self.is_generating, parent=self)
+        access = ModelAccess(self.worker, self.live_params.get, self.instructions.text,
+                             self._spawn, lambda: self.is_generating)
+        self.completion = CompletionController(self.editor, access, self.settings, parent=self)
         self.completion.message.connect(lambda text: self.statusBar().showMessage(text, 5000))
         edit_menu.addSeparator()
         edit_menu.addActions(self.completion.actions())
@@ -251,9 +252,8 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.versions_dock)
         self.versions_dock.hide()
         view_menu.addAction(self.versions_dock.toggleViewAction())
-        self.continue_three = ContinueThree(
-            self.editor, self.worker, self.probabilities, self.live_params.get,
-            self.instructions.text, self._spawn, lambda: self.is_generating, parent=self)
+        self.continue_three = ContinueThree(self.editor, access, self.probabilities,
+                                            parent=self)
         self.continue_three.message.connect(lambda text: self.statusBar().showMessage(text))
         edit_menu.insertAction(self.stop_action, self.continue_three.action)
         self.probabilities.message.connect(lambda text: self.statusBar().showMessage(text, 5000))
