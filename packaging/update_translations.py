@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "resources" / "translations"
 LANGUAGES = ("zh_CN",)
 MODE_LABELS = ("Sample", "Greedy", "Beam search")
+PRESET_NAMES = ("Precise", "Balanced", "Creative")
 
 
 def _tool(name: str) -> str:
@@ -38,7 +39,7 @@ def schema_texts() -> list[str]:
     for setting in SCHEMA:
         if setting.name.startswith("sampling."):
             texts += [setting.label, setting.description]
-    return [*texts, *MODE_LABELS]
+    return [*texts, *MODE_LABELS, *PRESET_NAMES]
 
 
 def add_settings_context(ts_file: Path, texts: list[str]) -> None:

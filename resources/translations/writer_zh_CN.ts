@@ -3,12 +3,12 @@
 <context>
     <name>ChoiceDialog</name>
     <message>
-        <location filename="../../writer_app/ui/alternatives.py" line="43" />
+        <location filename="../../writer_app/ui/alternatives.py" line="41" />
         <source>Choose a continuation</source>
         <translation>选择一个续写</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/alternatives.py" line="51" />
+        <location filename="../../writer_app/ui/alternatives.py" line="49" />
         <source>Use &amp;{0}</source>
         <translation>使用 &amp;{0}</translation>
     </message>
@@ -16,32 +16,32 @@
 <context>
     <name>CompletionController</name>
     <message>
-        <location filename="../../writer_app/ui/completion.py" line="103" />
+        <location filename="../../writer_app/ui/completion.py" line="97" />
         <source>&amp;Suggest</source>
         <translation>建议(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/completion.py" line="106" />
+        <location filename="../../writer_app/ui/completion.py" line="100" />
         <source>Suggest how the text goes on, in grey: Tab accepts it, Ctrl+Right one word, Alt+] the next alternative, Esc dismisses it ({0})</source>
         <translation>以灰色文字建议接下来的内容：Tab 接受，Ctrl+Right 接受一个词，Alt+] 下一个备选，Esc 取消（{0}）</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/completion.py" line="109" />
+        <location filename="../../writer_app/ui/completion.py" line="103" />
         <source>Suggest While &amp;Idle</source>
         <translation>停顿时自动建议(&amp;I)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/completion.py" line="154" />
+        <location filename="../../writer_app/ui/completion.py" line="148" />
         <source>Suggestions need a cursor, not a selection</source>
         <translation>建议需要光标位置，而不是选中的文字</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/completion.py" line="173" />
+        <location filename="../../writer_app/ui/completion.py" line="167" />
         <source>No suggestion: {0}</source>
         <translation>没有建议：{0}</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/completion.py" line="188" />
+        <location filename="../../writer_app/ui/completion.py" line="182" />
         <source>The model has no suggestion here</source>
         <translation>模型在这里没有建议</translation>
     </message>
@@ -49,27 +49,27 @@
 <context>
     <name>ContinueThree</name>
     <message>
-        <location filename="../../writer_app/ui/alternatives.py" line="83" />
+        <location filename="../../writer_app/ui/alternatives.py" line="74" />
         <source>Continue ×&amp;3</source>
         <translation>续写 ×&amp;3</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/alternatives.py" line="85" />
+        <location filename="../../writer_app/ui/alternatives.py" line="76" />
         <source>Sample three continuations and choose one; the others stay as versions ({0})</source>
         <translation>采样三个续写并选择一个；其余的保留为版本（{0}）</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/alternatives.py" line="100" />
+        <location filename="../../writer_app/ui/alternatives.py" line="91" />
         <source>Sampling three continuations…</source>
         <translation>正在采样三个续写…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/alternatives.py" line="108" />
+        <location filename="../../writer_app/ui/alternatives.py" line="100" />
         <source>Continue ×3 failed: {0}</source>
         <translation>续写 ×3 失败：{0}</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/alternatives.py" line="124" />
+        <location filename="../../writer_app/ui/alternatives.py" line="116" />
         <source>The text changed; ask again</source>
         <translation>文字已更改；请重新请求</translation>
     </message>
@@ -77,254 +77,411 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="147" />
+        <location filename="../../writer_app/ui/main_window.py" line="149" />
         <source>Next tokens</source>
         <translation>下一个词元</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="152" />
+        <location filename="../../writer_app/ui/main_window.py" line="155" />
         <source>Sampling</source>
         <translation>采样</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="180" />
+        <location filename="../../writer_app/ui/main_window.py" line="184" />
         <source>&amp;Open…</source>
         <translation>打开(&amp;O)…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="183" />
+        <location filename="../../writer_app/ui/main_window.py" line="187" />
         <source>&amp;Save</source>
         <translation>保存(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="184" />
+        <location filename="../../writer_app/ui/main_window.py" line="188" />
         <source>Save &amp;As…</source>
         <translation>另存为(&amp;A)…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="186" />
+        <location filename="../../writer_app/ui/main_window.py" line="190" />
         <source>&amp;New</source>
         <translation>新建(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="187" />
+        <location filename="../../writer_app/ui/main_window.py" line="191" />
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="189" />
+        <location filename="../../writer_app/ui/main_window.py" line="193" />
         <source>&amp;Continue</source>
         <translation>续写(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="190" />
+        <location filename="../../writer_app/ui/main_window.py" line="194" />
         <source>Let the model continue the text before the cursor (Ctrl+Enter)</source>
         <translation>让模型续写光标前的文字（Ctrl+Enter）</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="192" />
+        <location filename="../../writer_app/ui/main_window.py" line="196" />
         <source>S&amp;top</source>
         <translation>停止(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="193" />
+        <location filename="../../writer_app/ui/main_window.py" line="197" />
         <source>Stop the generation (Esc)</source>
         <translation>停止生成（Esc）</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="195" />
+        <location filename="../../writer_app/ui/main_window.py" line="199" />
         <source>&amp;Retry</source>
         <translation>重试(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="196" />
+        <location filename="../../writer_app/ui/main_window.py" line="200" />
         <source>Replace the last generation with a new sample (Ctrl+R)</source>
         <translation>用新的采样替换上一次生成（Ctrl+R）</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="198" />
+        <location filename="../../writer_app/ui/main_window.py" line="202" />
         <source>&amp;Choose Model…</source>
         <translation>选择模型(&amp;C)…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="200" />
+        <location filename="../../writer_app/ui/main_window.py" line="204" />
         <source>Choose the model, device and precision</source>
         <translation>选择模型、设备和精度</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="201" />
+        <location filename="../../writer_app/ui/main_window.py" line="205" />
         <source>&amp;Default Model</source>
         <translation>默认模型(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="202" />
+        <location filename="../../writer_app/ui/main_window.py" line="206" />
         <source>Open Model &amp;Folder…</source>
         <translation>打开模型文件夹(&amp;F)…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="203" />
+        <location filename="../../writer_app/ui/main_window.py" line="207" />
         <source>Open &amp;GGUF File…</source>
         <translation>打开 GGUF 文件(&amp;G)…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="204" />
+        <location filename="../../writer_app/ui/main_window.py" line="208" />
         <source>Load from &amp;Hub…</source>
         <translation>从 Hub 加载(&amp;H)…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="205" />
+        <location filename="../../writer_app/ui/main_window.py" line="209" />
         <source>C&amp;ancel Loading</source>
         <translation>取消加载(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="207" />
+        <location filename="../../writer_app/ui/main_window.py" line="211" />
         <source>Insert Candidate {n}</source>
         <translation>插入候选词 {n}</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="212" />
+        <location filename="../../writer_app/ui/main_window.py" line="216" />
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="214" />
+        <location filename="../../writer_app/ui/main_window.py" line="218" />
         <source>Open &amp;Recent</source>
         <translation>最近打开(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="219" />
+        <location filename="../../writer_app/ui/main_window.py" line="224" />
         <source>&amp;Edit</source>
         <translation>编辑(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="220" />
+        <location filename="../../writer_app/ui/main_window.py" line="225" />
         <source>&amp;Undo</source>
         <translation>撤销(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="221" />
+        <location filename="../../writer_app/ui/main_window.py" line="226" />
         <source>&amp;Redo</source>
         <translation>重做(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="227" />
+        <location filename="../../writer_app/ui/main_window.py" line="232" />
         <source>Insert &amp;Candidate</source>
         <translation>插入候选词(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="235" />
+        <location filename="../../writer_app/ui/main_window.py" line="241" />
         <source>&amp;Model</source>
         <translation>模型(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="241" />
+        <location filename="../../writer_app/ui/main_window.py" line="247" />
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="248" />
+        <location filename="../../writer_app/ui/main_window.py" line="258" />
         <source>Versions</source>
         <translation>版本</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="260" />
+        <location filename="../../writer_app/ui/main_window.py" line="269" />
         <source>&amp;Instructions / Memory</source>
         <translation>指示 / 记忆(&amp;I)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="264" />
+        <location filename="../../writer_app/ui/main_window.py" line="273" />
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="265" />
+        <location filename="../../writer_app/ui/main_window.py" line="274" />
         <source>&amp;About Writer</source>
         <translation>关于 Writer(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="266" />
+        <location filename="../../writer_app/ui/main_window.py" line="275" />
         <source>&amp;Copy Diagnostics</source>
         <translation>复制诊断信息(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="268" />
+        <location filename="../../writer_app/ui/main_window.py" line="277" />
         <source>Generation</source>
         <translation>生成</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="284" />
+        <location filename="../../writer_app/ui/main_window.py" line="293" />
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="285" />
+        <location filename="../../writer_app/ui/main_window.py" line="294" />
         <source>Stop loading; the current model stays</source>
         <translation>停止加载；保留当前模型</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="288" />
+        <location filename="../../writer_app/ui/main_window.py" line="297" />
         <source>No model</source>
         <translation>未加载模型</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="293" />
+        <location filename="../../writer_app/ui/main_window.py" line="302" />
         <source>The loaded model</source>
         <translation>已加载的模型</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="294" />
+        <location filename="../../writer_app/ui/main_window.py" line="303" />
         <source>Where the model runs</source>
         <translation>模型运行的位置</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="295" />
+        <location filename="../../writer_app/ui/main_window.py" line="304" />
         <source>The precision the model computes in</source>
         <translation>模型的计算精度</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="296" />
+        <location filename="../../writer_app/ui/main_window.py" line="305" />
         <source>Speed of the last generation</source>
         <translation>上一次生成的速度</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="298" />
+        <location filename="../../writer_app/ui/main_window.py" line="307" />
         <source>Tokens of text given to the model / the most it takes</source>
         <translation>提供给模型的词元数 / 模型最多可接受的词元数</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="690" />
+        <location filename="../../writer_app/ui/main_window.py" line="702" />
         <source>Untitled</source>
         <translation>未命名</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="692" />
+        <location filename="../../writer_app/ui/main_window.py" line="704" />
         <source>Restored unsaved changes to {name} from {when}</source>
         <translation>已恢复 {name} 中 {when} 未保存的更改</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="694" />
+        <location filename="../../writer_app/ui/main_window.py" line="706" />
         <source>they are not saved yet: press Ctrl+S to keep them</source>
         <translation>它们尚未保存：按 Ctrl+S 保存</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="708" />
+        <location filename="../../writer_app/ui/main_window.py" line="720" />
         <source>(none yet)</source>
         <translation>（暂无）</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="715" />
+        <location filename="../../writer_app/ui/main_window.py" line="727" />
         <source>About Writer</source>
         <translation>关于 Writer</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="716" />
+        <location filename="../../writer_app/ui/main_window.py" line="728" />
         <source>Writer — write with a local language model at your side.</source>
         <translation>Writer —— 让本地语言模型陪你写作。</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="725" />
+        <location filename="../../writer_app/ui/main_window.py" line="737" />
         <source>Diagnostics copied to the clipboard</source>
         <translation>诊断信息已复制到剪贴板</translation>
+    </message>
+</context>
+<context>
+    <name>Preferences</name>
+    <message>
+        <location filename="../../writer_app/ui/preferences.py" line="75" />
+        <source>&amp;Theme</source>
+        <translation>主题(&amp;T)</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/preferences.py" line="77" />
+        <source>As the &amp;System</source>
+        <translation>跟随系统(&amp;S)</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/preferences.py" line="77" />
+        <source>&amp;Light</source>
+        <translation>浅色(&amp;L)</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/preferences.py" line="78" />
+        <source>&amp;Dark</source>
+        <translation>深色(&amp;D)</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/preferences.py" line="90" />
+        <source>&amp;Bigger Text</source>
+        <translation>放大文字(&amp;B)</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/preferences.py" line="93" />
+        <source>&amp;Smaller Text</source>
+        <translation>缩小文字(&amp;S)</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/preferences.py" line="96" />
+        <source>&amp;Normal Text Size</source>
+        <translation>默认文字大小(&amp;N)</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/preferences.py" line="114" />
+        <source>P&amp;resets</source>
+        <translation>预设(&amp;R)</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/preferences.py" line="115" />
+        <source>&amp;Save Current Settings as Preset…</source>
+        <translation>将当前设置保存为预设(&amp;S)…</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/preferences.py" line="116" />
+        <source>&amp;Rename Preset…</source>
+        <translation>重命名预设(&amp;R)…</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/preferences.py" line="117" />
+        <source>&amp;Delete Preset…</source>
+        <translation>删除预设(&amp;D)…</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/preferences.py" line="118" />
+        <source>&amp;Import Presets…</source>
+        <translation>导入预设(&amp;I)…</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/preferences.py" line="119" />
+        <source>&amp;Export Presets…</source>
+        <translation>导出预设(&amp;E)…</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/preferences.py" line="138" />
+        <source>Save Preset</source>
+        <translation>保存预设</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/preferences.py" line="139" />
+        <source>Name of the new preset:</source>
+        <translation>新预设的名称：</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/preferences.py" line="143" />
+        <source>Could not save the preset</source>
+        <translation>无法保存预设</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/preferences.py" line="149" />
+        <location filename="../../writer_app/ui/preferences.py" line="165" />
+        <source>There are no presets of yours yet</source>
+        <translation>你还没有自己的预设</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/preferences.py" line="152" />
+        <location filename="../../writer_app/ui/preferences.py" line="156" />
+        <source>Rename Preset</source>
+        <translation>重命名预设</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/preferences.py" line="153" />
+        <location filename="../../writer_app/ui/preferences.py" line="169" />
+        <source>Preset:</source>
+        <translation>预设：</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/preferences.py" line="157" />
+        <source>New name:</source>
+        <translation>新名称：</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/preferences.py" line="159" />
+        <source>Could not rename the preset</source>
+        <translation>无法重命名预设</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/preferences.py" line="168" />
+        <source>Delete Preset</source>
+        <translation>删除预设</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/preferences.py" line="171" />
+        <source>Could not delete the preset</source>
+        <translation>无法删除预设</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/preferences.py" line="176" />
+        <source>Import Presets</source>
+        <translation>导入预设</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/preferences.py" line="177" />
+        <location filename="../../writer_app/ui/preferences.py" line="187" />
+        <source>Presets (*.json)</source>
+        <translation>预设 (*.json)</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/preferences.py" line="180" />
+        <source>Could not import presets</source>
+        <translation>无法导入预设</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/preferences.py" line="185" />
+        <source>Export Presets</source>
+        <translation>导出预设</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/preferences.py" line="190" />
+        <source>Could not export presets</source>
+        <translation>无法导出预设</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/preferences.py" line="204" />
+        <source>Reopen with &amp;Encoding</source>
+        <translation>以其他编码重新打开(&amp;E)</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/preferences.py" line="213" />
+        <source>Save the document first</source>
+        <translation>请先保存文档</translation>
     </message>
 </context>
 <context>
@@ -373,32 +530,32 @@
 <context>
     <name>SamplingPanel</name>
     <message>
-        <location filename="../../writer_app/ui/sampling_panel.py" line="133" />
+        <location filename="../../writer_app/ui/sampling_panel.py" line="134" />
         <source>Fixed seed</source>
         <translation>固定种子</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/sampling_panel.py" line="138" />
+        <location filename="../../writer_app/ui/sampling_panel.py" line="139" />
         <source>Seed</source>
         <translation>种子</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/sampling_panel.py" line="172" />
+        <location filename="../../writer_app/ui/sampling_panel.py" line="218" />
         <source>Presets…</source>
         <translation>预设…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/sampling_panel.py" line="175" />
+        <location filename="../../writer_app/ui/sampling_panel.py" line="174" />
         <source>Put the sliders at a tried combination of settings.</source>
         <translation>将滑块设为一组经过验证的设置。</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/sampling_panel.py" line="177" />
+        <location filename="../../writer_app/ui/sampling_panel.py" line="176" />
         <source>Defaults</source>
         <translation>默认值</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/sampling_panel.py" line="178" />
+        <location filename="../../writer_app/ui/sampling_panel.py" line="177" />
         <source>Put every sampling setting back to its default.</source>
         <translation>将所有采样设置恢复为默认值。</translation>
     </message>
@@ -488,6 +645,18 @@
     <message>
         <source>Beam search</source>
         <translation>束搜索</translation>
+    </message>
+    <message>
+        <source>Precise</source>
+        <translation>精确</translation>
+    </message>
+    <message>
+        <source>Balanced</source>
+        <translation>平衡</translation>
+    </message>
+    <message>
+        <source>Creative</source>
+        <translation>创意</translation>
     </message>
 </context>
 </TS>

@@ -39,7 +39,7 @@ from writer_app.engine.params import SamplingParams
 from writer_app.errors import WriterError
 from writer_app.journal import Journal, JournalEntry
 from writer_app.recent import RecentList
-from writer_app.settings import Settings
+from writer_app.settings import Presets, Settings
 from writer_app.textfiles import read_text_file, save_text_file
 from writer_app.ui.alternatives import ContinueThree
 from writer_app.ui.completion import CompletionController
@@ -49,6 +49,7 @@ from writer_app.ui.hot_exit import HotExit, describe_age
 from writer_app.ui.instructions import InstructionsField
 from writer_app.ui.model_access import ModelAccess
 from writer_app.ui.model_dialog import ModelChoice, ModelDialog
+from writer_app.ui.preferences import Preferences
 from writer_app.ui.probabilities import ProbabilityController, VersionList
 from writer_app.ui.sampling_panel import SamplingPanel
 from writer_app.ui.token_pane import NextTokensPane, visible_token
@@ -148,7 +149,8 @@ class MainWindow(QMainWindow):
         self.pane_dock = QDockWidget(self.tr("Next tokens"), self)
         self.pane_dock.setObjectName("nextTokensDock")
         self.pane_dock.setWidget(self.pane)
-        self.sampling = SamplingPanel(self.settings.sampling_params())
+        self.presets = Presets()
+        self.sampling = SamplingPanel(self.settings.sampling_params(), presets=self.presets)
         self.live_params = LiveParams(self.sampling.params())
         self.sampling_dock = QDockWidget(self.tr("Sampling"), self)
         self.sampling_dock.setObjectName("samplingDock")
@@ -178,6 +180,7 @@ class MainWindow(QMainWindow):
 
     def _build_actions(self) -> None:
         pixmap = QStyle.StandardPixmap
+        self.preferences = Preferences(self, self.presets)
         self.open_action = self._action(self.tr("&Open…"), self.open_dialog,
                                         (QKeySequence.StandardKey.Open,))
         self.save_action = self._action(
@@ -215,6 +218,7 @@ class MainWindow(QMainWindow):
         self.recent_menu = file_menu.addMenu(self.tr("Open &Recent"))
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         file_menu.addActions([self.save_action, self.save_as_action])
+        file_menu.addMenu(self.preferences.encoding_menu())
         file_menu.addSeparator()
         file_menu.addAction(quit_action)
         edit_menu = menus.addMenu(self.tr("&Edit"))
@@ -233,6 +237,7 @@ class MainWindow(QMainWindow):
         self.completion.message.connect(lambda text: self.statusBar().showMessage(text, 5000))
         edit_menu.addSeparator()
         edit_menu.addActions(self.completion.actions())
+        menus.addMenu(self.preferences.presets_menu())
         model_menu = menus.addMenu(self.tr("&Model"))
         model_menu.addActions([self.choose_model_action, default_action])
         model_menu.addSeparator()
@@ -242,6 +247,10 @@ class MainWindow(QMainWindow):
         view_menu = menus.addMenu(self.tr("&View"))
         view_menu.addAction(self.pane_dock.toggleViewAction())
         view_menu.addAction(self.sampling_dock.toggleViewAction())
+        view_menu.addSeparator()
+        view_menu.addActions(self.preferences.zoom_actions())
+        view_menu.addMenu(self.preferences.theme_menu())
+        view_menu.addSeparator()
         self.probabilities = ProbabilityController(self.editor, self.continue_text,
                                                    lambda: self.is_generating, parent=self)
         view_menu.addActions(self.probabilities.actions())
@@ -615,12 +624,15 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{name}[*] — {APP_TITLE}")
         self.setWindowFilePath(str(path) if path else "")
 
-    def open_path(self, path: str | Path) -> bool:
-        """Open a file; a missing one becomes a new document saved there on first save."""
+    def open_path(self, path: str | Path, encoding: str | None = None) -> bool:
+        """Open a file; a missing one becomes a new document saved there on first save.
+
+        `encoding` forces one (File → Reopen with Encoding); else it is detected.
+        """
         path = Path(path).expanduser()
         if path.exists():
             try:
-                document = read_text_file(path)
+                document = read_text_file(path, encoding)
             except WriterError as error:
                 self.message_bar.show_message(error.message, error.hint)
                 return False
@@ -638,14 +650,14 @@ class MainWindow(QMainWindow):
         return True
 
     def new_document(self) -> None:
-        if self._confirm_discard():
+        if self.confirm_discard():
             self.editor.setPlainText("")
             self.editor.document().setModified(False)
             self.encoding, self.newline = "utf-8", "\n"
             self._set_path(None)
 
     def open_dialog(self) -> None:
-        if not self._confirm_discard():
+        if not self.confirm_discard():
             return
         start = str(self.path.parent) if self.path else ""
         path, _ = QFileDialog.getOpenFileName(self, "Open", start,
@@ -708,7 +720,7 @@ class MainWindow(QMainWindow):
             self.recent_menu.addAction(self.tr("(none yet)")).setEnabled(False)
 
     def _open_recent(self, file: str) -> None:
-        if self._confirm_discard():
+        if self.confirm_discard():
             self.open_path(file)
 
     def show_about(self) -> None:
@@ -729,7 +741,7 @@ class MainWindow(QMainWindow):
         return diagnostics_text(getattr(info, "name", ""), getattr(info, "device", ""),
                                 getattr(info, "precision", "") or getattr(info, "dtype", ""))
 
-    def _confirm_discard(self) -> bool:
+    def confirm_discard(self) -> bool:
         if not self.editor.document().isModified():
             return True
         buttons = QMessageBox.StandardButton
@@ -784,10 +796,10 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         modified = self.editor.document().isModified()
         if modified and self.settings.get("files.hot_exit"):
-            if not self.hot_exit.keep_for_next_start() and not self._confirm_discard():
+            if not self.hot_exit.keep_for_next_start() and not self.confirm_discard():
                 event.ignore()  # the journal could not be written: ask as usual
                 return
-        elif not self._confirm_discard():
+        elif not self.confirm_discard():
             event.ignore()
             return
         self._save_state()

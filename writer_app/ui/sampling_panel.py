@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from writer_app.engine.params import Mode, SamplingParams
-from writer_app.settings import BUILT_IN_PRESETS, BY_NAME, Setting
+from writer_app.settings import BUILT_IN_PRESETS, BY_NAME, Presets, Setting
 
 # The slider rows, top to bottom; everything else about them is in the schema.
 SLIDER_SETTINGS = ("sampling.temperature", "sampling.top_k", "sampling.top_p",
@@ -111,9 +111,10 @@ class SamplingPanel(QWidget):
     paramsChanged = Signal(object)
 
     def __init__(self, params: SamplingParams | None = None,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, presets: Presets | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("samplingPanel")
+        self.preset_store = presets
         grid = QGridLayout()  # label | slider | value, one row per setting
         grid.setHorizontalSpacing(10)
         grid.setVerticalSpacing(8)
@@ -169,9 +170,7 @@ class SamplingPanel(QWidget):
         row += 1
 
         self.presets = QComboBox()
-        self.presets.addItem(self.tr("Presets…"), None)
-        for name in BUILT_IN_PRESETS:
-            self.presets.addItem(name, name)
+        self.reload_presets()
         self.presets.setToolTip(self.tr("Put the sliders at a tried combination of settings."))
         self.presets.activated.connect(self._apply_preset)
         reset = QPushButton(self.tr("Defaults"))
@@ -212,13 +211,24 @@ class SamplingPanel(QWidget):
         if emit:
             self.paramsChanged.emit(self.params())
 
+    def reload_presets(self) -> None:
+        """List the built-in presets and the user's (after one is saved, renamed, ...)."""
+        with QSignalBlocker(self.presets):
+            self.presets.clear()
+            self.presets.addItem(self.tr("Presets…"), None)
+            names = self.preset_store.names() if self.preset_store else list(BUILT_IN_PRESETS)
+            for name in names:
+                self.presets.addItem(setting_text(name) if name in BUILT_IN_PRESETS else name,
+                                     name)
+
     def _apply_preset(self, index: int) -> None:
         name = self.presets.itemData(index)
         self.presets.setCurrentIndex(0)
         if name is None:
             return
-        changes = {key.removeprefix("sampling."): value
-                   for key, value in BUILT_IN_PRESETS[name].items()}
+        values = (self.preset_store.values(name) if self.preset_store
+                  else BUILT_IN_PRESETS[name])
+        changes = {key.removeprefix("sampling."): value for key, value in values.items()}
         self.set_params(self.params().with_changes(**changes), emit=True)
 
     def _update_enabled(self) -> None:

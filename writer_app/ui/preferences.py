@@ -1,0 +1,229 @@
+"""Remembered preferences the window acts on: theme, text size, presets, encodings.
+
+Each is a small piece that reads and writes `Settings` (or `Presets`) and acts on the
+window; the window only builds the menus these return.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QAction, QActionGroup, QColor, QKeySequence, QPalette
+from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMenu, QStyleFactory
+
+from writer_app.errors import InvalidSettingError
+from writer_app.settings import BY_NAME, Presets
+from writer_app.textfiles import COMMON_ENCODINGS
+
+if TYPE_CHECKING:
+    from writer_app.ui.main_window import MainWindow
+
+THEMES = ("system", "light", "dark")
+
+
+def dark_palette() -> QPalette:
+    """A calm dark palette for the Fusion style (Qt has no built-in dark theme on Linux)."""
+    palette = QPalette()
+    colours = {
+        QPalette.ColorRole.Window: "#25272b", QPalette.ColorRole.WindowText: "#e6e6e6",
+        QPalette.ColorRole.Base: "#1e1f22", QPalette.ColorRole.AlternateBase: "#2a2c30",
+        QPalette.ColorRole.Text: "#e6e6e6", QPalette.ColorRole.Button: "#2f3136",
+        QPalette.ColorRole.ButtonText: "#e6e6e6", QPalette.ColorRole.Highlight: "#3d6fb4",
+        QPalette.ColorRole.HighlightedText: "#ffffff", QPalette.ColorRole.ToolTipBase: "#2f3136",
+        QPalette.ColorRole.ToolTipText: "#e6e6e6", QPalette.ColorRole.PlaceholderText: "#8a8d93",
+        QPalette.ColorRole.Link: "#7aa7e8", QPalette.ColorRole.Mid: "#45484e",
+        QPalette.ColorRole.Midlight: "#3a3d42", QPalette.ColorRole.Dark: "#16171a",
+    }
+    for role, colour in colours.items():
+        palette.setColor(role, QColor(colour))
+    for role in (QPalette.ColorRole.Text, QPalette.ColorRole.WindowText,
+                 QPalette.ColorRole.ButtonText):
+        palette.setColor(QPalette.ColorGroup.Disabled, role, QColor("#70737a"))
+    return palette
+
+
+class Preferences(QObject):
+    """Theme, text size, sampling presets and encodings for one window."""
+
+    def __init__(self, window: MainWindow, presets: Presets) -> None:
+        super().__init__(window)
+        self.window = window
+        self.presets = presets
+        app = QApplication.instance()
+        assert isinstance(app, QApplication)
+        self._app = app
+        self._system_style = app.style().name()
+        self._system_palette = app.palette()
+        self.apply_theme(window.settings.get("ui.theme"))
+
+    # ---- theme ------------------------------------------------------------------------------
+
+    def apply_theme(self, theme: str) -> None:
+        if theme == "system":
+            self._app.setStyle(self._system_style)
+            self._app.setPalette(self._system_palette)
+        else:
+            self._app.setStyle(QStyleFactory.create("Fusion"))
+            self._app.setPalette(dark_palette() if theme == "dark"
+                                 else self._app.style().standardPalette())
+        self._remember("ui.theme", theme)
+
+    def theme_menu(self) -> QMenu:
+        menu = QMenu(self.tr("&Theme"), self.window)
+        group = QActionGroup(menu)
+        names = {"system": self.tr("As the &System"), "light": self.tr("&Light"),
+                 "dark": self.tr("&Dark")}
+        for theme in THEMES:
+            action = QAction(names[theme], menu, checkable=True)
+            action.setChecked(theme == self.window.settings.get("ui.theme"))
+            action.triggered.connect(lambda _=False, t=theme: self.apply_theme(t))
+            group.addAction(action)
+            menu.addAction(action)
+        return menu
+
+    # ---- text size --------------------------------------------------------------------------
+
+    def zoom_actions(self) -> list[QAction]:
+        bigger = QAction(self.tr("&Bigger Text"), self.window)
+        bigger.setShortcuts([QKeySequence.StandardKey.ZoomIn, QKeySequence("Ctrl+=")])
+        bigger.triggered.connect(lambda: self.zoom(+1))
+        smaller = QAction(self.tr("&Smaller Text"), self.window)
+        smaller.setShortcut(QKeySequence.StandardKey.ZoomOut)
+        smaller.triggered.connect(lambda: self.zoom(-1))
+        reset = QAction(self.tr("&Normal Text Size"), self.window)
+        reset.setShortcut(QKeySequence("Ctrl+0"))
+        reset.triggered.connect(lambda: self.zoom(0))
+        for action in (bigger, smaller, reset):
+            self.window.addAction(action)
+        return [bigger, smaller, reset]
+
+    def zoom(self, step: int) -> None:
+        """Change the document's text size by `step` points (0: back to the default)."""
+        setting = BY_NAME["editor.font_size"]
+        size = setting.default if step == 0 else self.window.settings.get(setting.name) + step
+        size = int(min(max(size, setting.minimum or 6), setting.maximum or 72))
+        self.window.editor.set_writing_font(self.window.settings.get("editor.font_family"), size)
+        self._remember(setting.name, size)
+
+    # ---- presets ----------------------------------------------------------------------------
+
+    def presets_menu(self) -> QMenu:
+        menu = QMenu(self.tr("P&resets"), self.window)
+        entries = ((self.tr("&Save Current Settings as Preset…"), self.save_preset),
+                   (self.tr("&Rename Preset…"), self.rename_preset),
+                   (self.tr("&Delete Preset…"), self.delete_preset),
+                   (self.tr("&Import Presets…"), self.import_presets),
+                   (self.tr("&Export Presets…"), self.export_presets))
+        for text, slot in entries:
+            menu.addAction(text).triggered.connect(lambda _=False, s=slot: s())
+        return menu
+
+    def _user_presets(self) -> list[str]:
+        return [name for name in self.presets.names() if not self.presets.is_built_in(name)]
+
+    def _guarded(self, action: str, work) -> None:  # type: ignore[no-untyped-def]
+        try:
+            work()
+        except (InvalidSettingError, OSError) as error:
+            message = getattr(error, "message", str(error))
+            self.window.message_bar.show_message(f"{action}: {message}",
+                                                 getattr(error, "hint", ""))
+        self.window.sampling.reload_presets()
+
+    def save_preset(self, name: str | None = None) -> None:
+        if name is None:
+            name, ok = QInputDialog.getText(self.window, self.tr("Save Preset"),
+                                            self.tr("Name of the new preset:"))
+            if not ok:
+                return
+        self._apply_panel_to_settings()
+        self._guarded(self.tr("Could not save the preset"),
+                      lambda: self.presets.save_preset(name, self.window.settings))
+
+    def rename_preset(self) -> None:
+        names = self._user_presets()
+        if not names:
+            self.window.statusBar().showMessage(self.tr("There are no presets of yours yet"),
+                                                4000)
+            return
+        old, ok = QInputDialog.getItem(self.window, self.tr("Rename Preset"),
+                                       self.tr("Preset:"), names, 0, False)
+        if not ok:
+            return
+        new, ok = QInputDialog.getText(self.window, self.tr("Rename Preset"),
+                                       self.tr("New name:"), text=old)
+        if ok:
+            self._guarded(self.tr("Could not rename the preset"),
+                          lambda: self.presets.rename(old, new))
+
+    def delete_preset(self) -> None:
+        names = self._user_presets()
+        if not names:
+            self.window.statusBar().showMessage(self.tr("There are no presets of yours yet"),
+                                                4000)
+            return
+        name, ok = QInputDialog.getItem(self.window, self.tr("Delete Preset"),
+                                        self.tr("Preset:"), names, 0, False)
+        if ok:
+            self._guarded(self.tr("Could not delete the preset"),
+                          lambda: self.presets.delete(name))
+
+    def import_presets(self, path: str | None = None) -> None:
+        if path is None:
+            path, _ = QFileDialog.getOpenFileName(self.window, self.tr("Import Presets"), "",
+                                                  self.tr("Presets (*.json)"))
+            if not path:
+                return
+        self._guarded(self.tr("Could not import presets"),
+                      lambda: self.presets.import_file(Path(path)))
+
+    def export_presets(self, path: str | None = None) -> None:
+        if path is None:
+            path, _ = QFileDialog.getSaveFileName(self.window, self.tr("Export Presets"),
+                                                  "writer-presets.json",
+                                                  self.tr("Presets (*.json)"))
+            if not path:
+                return
+        self._guarded(self.tr("Could not export presets"),
+                      lambda: self.presets.export(Path(path), self.presets.names()))
+
+    def _apply_panel_to_settings(self) -> None:
+        params = self.window.sampling.params()
+        for field in ("temperature", "top_k", "top_p", "repetition_penalty",
+                      "max_new_tokens", "seed", "num_beams"):
+            self._remember(f"sampling.{field}", getattr(params, field))
+        self._remember("sampling.mode", params.mode.value)
+
+    # ---- encodings --------------------------------------------------------------------------
+
+    def encoding_menu(self) -> QMenu:
+        """File → Reopen with Encoding: for a file whose encoding was guessed wrong."""
+        menu = QMenu(self.tr("Reopen with &Encoding"), self.window)
+        for encoding in COMMON_ENCODINGS:
+            menu.addAction(encoding).triggered.connect(
+                lambda _=False, e=encoding: self.reopen_with(e))
+        return menu
+
+    def reopen_with(self, encoding: str) -> bool:
+        window = self.window
+        if window.path is None or not window.path.exists():
+            window.statusBar().showMessage(self.tr("Save the document first"), 4000)
+            return False
+        if not window.confirm_discard():
+            return False
+        return window.open_path(window.path, encoding=encoding)
+
+    # ---- storage ----------------------------------------------------------------------------
+
+    def _remember(self, name: str, value: object) -> None:
+        settings = self.window.settings
+        try:
+            settings.set(name, value)
+        except InvalidSettingError:
+            return
+        with contextlib.suppress(OSError):  # the value still applies for this session
+            settings.save()
+
