@@ -64,3 +64,17 @@ def test_reopen_with_another_encoding(make_window, tmp_path):
     assert window.message_bar.isVisible() and window.editor.text() == "简体中文"
     assert window.preferences.reopen_with("latin-1")  # any byte decodes in Latin-1
     assert window.editor.text() != "简体中文" and window.encoding == "latin-1"
+
+
+def test_a_ten_megabyte_document_opens_and_the_pane_still_follows_typing(make_window, qtbot,
+                                                                         tmp_path):
+    path = tmp_path / "big.md"
+    path.write_text(("A long manuscript line, 中文也在这里。\n" * 400_000)[:10_000_000],
+                    encoding="utf-8")
+    window = make_window()
+    assert window.open_path(path)
+    window.editor.moveCursor(window.editor.textCursor().MoveOperation.End)
+    with qtbot.waitSignal(window.paneUpdated, timeout=30_000):
+        window.editor.insertPlainText("The end")
+    assert window.pane.isEnabled()
+    assert window.editor.document().characterCount() > 10_000_000

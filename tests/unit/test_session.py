@@ -276,3 +276,26 @@ def test_generate_many_cuts_each_row_where_told(session):
                                        cut=cut)
     list(generation)
     assert all(len(row) <= 3 for row in generation.stats.rows)
+
+
+def test_a_huge_text_is_cut_before_tokenizing_and_the_cut_is_stable(loaded, monkeypatch):
+    import writer_app.engine.session as session_module
+
+    monkeypatch.setattr(session_module, "CHARACTER_BLOCK", 1000)
+    session = ModelSession(loaded, context_limit=64)
+    text = "The quick brown fox jumps over the lazy dog. " * 2000  # 90,000 characters
+    seen: list[int] = []
+    tokenizer_call = type(loaded.tokenizer).__call__
+
+    def measuring(self, value, *args, **kwargs):
+        seen.append(len(value))
+        return tokenizer_call(self, value, *args, **kwargs)
+
+    monkeypatch.setattr(type(loaded.tokenizer), "__call__", measuring)
+    ids, protected = session.tokenize(text)
+    assert max(seen) < 64 * session_module.MAX_CHARS_PER_TOKEN + 1000  # not 90,000
+    assert ids[0] == loaded.tokenizer.bos_token_id and protected == 1
+    again, _ = session.tokenize(text + "Hello")
+    assert again[:50] == ids[:50]  # same start: the KV cache stays valid while typing
+    warm = session.next_tokens(text, SAMPLED)
+    assert warm.context.used <= 64

@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 PREFILL_CHUNK = 512  # tokens per forward pass while reading a long text (cancel is checked between)
 SNAPSHOT_LAG = 8  # the cache is snapshotted this many tokens before the end, for cheap edits
 CUT_BLOCK = 256  # a too-long context is cut in blocks so its start (and cache) stays stable
+MAX_CHARS_PER_TOKEN = 16  # generous: real vocabularies average 3-4 characters per token
+CHARACTER_BLOCK = 65_536  # a huge text is cut in blocks of characters, for the same reason
 DEFAULT_TOP_N = 10
 
 ParamsSource = SamplingParams | Callable[[], SamplingParams]
@@ -183,11 +185,14 @@ class ModelSession:
         """Token ids as the tokenizer gives them by default (BOS included where used).
 
         Returns (ids, protected): the first `protected` ids (BOS and the preamble) are never
-        cut when the context is too long.
+        cut when the context is too long. A text far longer than the window (a 10 MB
+        manuscript) is first cut to its last characters, so a keystroke never tokenizes
+        the whole book; the cut moves in blocks, keeping the KV cache valid while typing.
         """
-        if preamble:
-            head = self.tokenizer(preamble)["input_ids"]
-            body = self.tokenizer(text, add_special_tokens=False)["input_ids"]
+        skip = self._characters_to_skip(len(text))
+        if preamble or skip:
+            head = self.tokenizer(preamble)["input_ids"]  # BOS, where used, and the preamble
+            body = self.tokenizer(text[skip:], add_special_tokens=False)["input_ids"]
         else:
             ids = self.tokenizer(text)["input_ids"]
             bos = self.tokenizer.bos_token_id
@@ -200,6 +205,12 @@ class ModelSession:
                 start = next(iter(self.eos_ids), 0)
             return [start], 1
         return ids, len(head)
+
+    def _characters_to_skip(self, length: int) -> int:
+        """How many leading characters cannot matter: no token is longer than
+        MAX_CHARS_PER_TOKEN characters, so the window's tokens lie in the tail."""
+        surplus = length - self.context_limit * MAX_CHARS_PER_TOKEN
+        return max(0, surplus // CHARACTER_BLOCK * CHARACTER_BLOCK)
 
     def fit_context(self, ids: Sequence[int], protected: int,
                     reserve: int = 0) -> tuple[list[int], ContextUsage]:
