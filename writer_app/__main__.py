@@ -111,6 +111,8 @@ def build_gui_parser() -> argparse.ArgumentParser:
                         help="load the model, generate a few tokens offscreen, print versions "
                              "and device, and exit (0 when all is well)")
     _add_model_options(parser)
+    # Without --model, the window reopens the model (and device, precision) used last.
+    parser.set_defaults(model=None, device=None, dtype=None)
     parser.add_argument("path", nargs="?", metavar="PATH",
                         help="a text file to open (created on first save if missing)")
     return parser
@@ -228,7 +230,8 @@ def run_gui(args: argparse.Namespace) -> int:
     if args.self_test:
         from writer_app.selftest import run_self_test
 
-        return run_self_test(model=args.model, device=args.device, dtype=args.dtype)
+        return run_self_test(model=args.model or "default", device=args.device or "auto",
+                             dtype=args.dtype or "auto")
     try:
         from writer_app.app import run_gui as start_window
     except ImportError as error:

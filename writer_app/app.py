@@ -18,9 +18,11 @@ from writer_app.worker import EngineWorker
 os.environ.setdefault("QT_API", "pyside6")
 
 
-def run_gui(path: str | None = None, model: str = "default", device: str = "auto",
-            dtype: str = "auto", worker: EngineWorker | None = None) -> int:
+def run_gui(path: str | None = None, model: str | None = None, device: str | None = None,
+            dtype: str | None = None, worker: EngineWorker | None = None) -> int:
     """Open the window (with `path` if given), load `model` behind it; returns the exit code.
+
+    A model, device or precision left out is the one used last (the settings file).
 
     `worker` lets tests and benchmarks hand in one whose loader gives a tiny model.
     """
@@ -63,7 +65,9 @@ def run_gui(path: str | None = None, model: str = "default", device: str = "auto
     else:
         window.hot_exit.restore_orphan()
     window.show()
-    loop.call_soon(window.load_model, model, device, dtype)  # after the first paint
+    loop.call_soon(window.load_model,  # after the first paint
+                   model or settings.get("model.spec"), device or settings.get("model.device"),
+                   dtype or settings.get("model.dtype"))
     signal.signal(signal.SIGINT, lambda *_: window.close())  # Ctrl+C in a terminal
     try:
         code = loop.run_forever()
