@@ -905,6 +905,7 @@ def run_job(kind: str, options: Options, arg: str | None = None) -> dict[str, An
     watch = OthersLoad()
     result = JOBS[kind](options, arg)
     result["others_cores"] = watch.cores()
+    result["job_seconds"] = time.perf_counter() - watch.started
     return result
 
 

@@ -126,6 +126,11 @@ def _quietness_lines(results: dict[str, Any]) -> list[str]:
         return []
     listed = ", ".join(f"{name} {cores:.2f}" for name, cores in figures)
     lines = [f"Other processes' CPU use during each job (cores): {listed}"]
+    durations = [(name, job["job_seconds"]) for name, job in jobs
+                 if isinstance(job, dict) and job.get("job_seconds") is not None]
+    if durations:
+        lines.append("Seconds per job (in its own process): "
+                     + ", ".join(f"{name} {seconds:.0f}" for name, seconds in durations))
     noisy = [name for name, cores in figures if cores > NOISY_CORES]
     if noisy:
         lines.append(f"WARNING: other processes were busy during {', '.join(noisy)}: "

@@ -220,5 +220,5 @@ def test_whole_run_in_process_on_a_tiny_model_folder(tiny_model_dir, capsys):
     for heading in ("1. Decode", "3. Time to first token", "4-5. Next-token pane",
                     "6-7. Load time", "8. Bandwidth limit", "9. Fidelity",
                     "note: no-such-dtype skipped", report.GUI_BENCH,
-                    "Other processes' CPU use"):
+                    "Other processes' CPU use", "Seconds per job"):
         assert heading in text
