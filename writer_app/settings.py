@@ -8,6 +8,7 @@ key with a warning, and never stops the app.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import math
@@ -221,6 +222,13 @@ class Settings:
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self._values)
+
+    def set_sampling(self, params: SamplingParams) -> None:
+        """Store what the sampling panel shows; a value outside the schema is skipped."""
+        for name in PRESET_KEYS:
+            value = getattr(params, name.removeprefix("sampling."))
+            with contextlib.suppress(InvalidSettingError):
+                self.set(name, value.value if isinstance(value, Mode) else value)
 
     def sampling_params(self) -> SamplingParams:
         """The sampling settings as the engine takes them."""

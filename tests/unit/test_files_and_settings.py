@@ -248,3 +248,12 @@ def test_a_killed_process_leaves_an_orphan_that_can_be_adopted(tmp_path):
     assert (tmp_path / "new-id.json").exists() and not (tmp_path / "doc.json").exists()
     journal.close()
     assert os.getpid()  # still here
+
+
+def test_sampling_params_round_trip_through_settings():
+    settings = Settings()
+    params = settings.sampling_params().with_changes(temperature=0.3, seed=7, mode="greedy")
+    settings.set_sampling(params)
+    assert settings.sampling_params() == params
+    settings.set_sampling(params.with_changes(temperature=4.0))  # outside the panel's range
+    assert settings.get("sampling.temperature") == 0.3  # skipped, the rest still stored

@@ -782,12 +782,7 @@ class MainWindow(QMainWindow):
         stored.setValue("instructions", self.instructions.is_expanded())
         stored.setValue("instructionsText", self.instructions.field.toPlainText())
         stored.sync()
-        params = self.sampling.params()
-        for name in ("temperature", "top_k", "top_p", "repetition_penalty", "max_new_tokens",
-                     "seed", "num_beams"):
-            with contextlib.suppress(WriterError):
-                self.settings.set(f"sampling.{name}", getattr(params, name))
-        self.settings.set("sampling.mode", params.mode.value)
+        self.settings.set_sampling(self.sampling.params())
         try:
             self.settings.save()
         except OSError as error:

@@ -139,7 +139,7 @@ class Preferences(QObject):
                                             self.tr("Name of the new preset:"))
             if not ok:
                 return
-        self._apply_panel_to_settings()
+        self.window.settings.set_sampling(self.window.sampling.params())
         self._guarded(self.tr("Could not save the preset"),
                       lambda: self.presets.save_preset(name, self.window.settings))
 
@@ -189,13 +189,6 @@ class Preferences(QObject):
                 return
         self._guarded(self.tr("Could not export presets"),
                       lambda: self.presets.export(Path(path), self.presets.names()))
-
-    def _apply_panel_to_settings(self) -> None:
-        params = self.window.sampling.params()
-        for field in ("temperature", "top_k", "top_p", "repetition_penalty",
-                      "max_new_tokens", "seed", "num_beams"):
-            self._remember(f"sampling.{field}", getattr(params, field))
-        self._remember("sampling.mode", params.mode.value)
 
     # ---- encodings --------------------------------------------------------------------------
 
