@@ -63,6 +63,7 @@ class Journal:
         self._condition = threading.Condition()
         self._stopping = False
         self._busy = False  # a write is under way outside the lock
+        self._failed: set[str] = set()  # documents whose newest state could not be written
         self._thread = threading.Thread(target=self._run, name="writer-journal", daemon=True)
         self._thread.start()
 
@@ -89,7 +90,11 @@ class Journal:
             self._condition.notify()
 
     def flush(self, timeout: float = 10.0) -> bool:
-        """Wait until everything queued is on disk (e.g. before a clean exit)."""
+        """Wait until everything queued is on disk (e.g. before a clean exit).
+
+        False when that did not happen in time or a write failed (a full disk): then the
+        unsaved text is NOT safe in the journal and the caller must not rely on it.
+        """
         deadline = time.monotonic() + timeout
         with self._condition:
             while self._pending or self._busy:
@@ -97,7 +102,7 @@ class Journal:
                 if remaining <= 0:
                     return False
                 self._condition.wait(remaining)
-        return True
+            return not self._failed
 
     def close(self) -> None:
         self.flush()
@@ -117,8 +122,10 @@ class Journal:
                 self._busy = True
             try:
                 self._write(document_id, state)
+                self._failed.discard(document_id)
             except Exception:  # a failing disk must not kill the thread; log and carry on
                 log.exception("Could not write the journal of %s", document_id)
+                self._failed.add(document_id)
             finally:
                 with self._condition:
                     self._busy = False

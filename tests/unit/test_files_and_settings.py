@@ -257,3 +257,21 @@ def test_sampling_params_round_trip_through_settings():
     assert settings.sampling_params() == params
     settings.set_sampling(params.with_changes(temperature=4.0))  # outside the panel's range
     assert settings.get("sampling.temperature") == 0.3  # skipped, the rest still stored
+
+
+def test_a_journal_that_cannot_be_written_says_so(tmp_path, monkeypatch):
+    """Hot exit must not close without asking when the unsaved text did not reach disk."""
+    import writer_app.journal as journal_module
+
+    journal = Journal(tmp_path)
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(journal_module, "write_text_atomically", full_disk)
+    journal.record("doc", None, "precious")
+    assert journal.flush() is False
+    monkeypatch.undo()
+    journal.record("doc", None, "precious")
+    assert journal.flush() is True
+    journal.close()
