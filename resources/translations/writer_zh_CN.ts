@@ -75,6 +75,14 @@
     </message>
 </context>
 <context>
+    <name>InstructionsField</name>
+    <message>
+        <location filename="../../writer_app/ui/instructions.py" line="26" />
+        <source>Instructions / memory</source>
+        <translation>指示 / 记忆</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <location filename="../../writer_app/ui/main_window.py" line="149" />
@@ -328,6 +336,82 @@
     </message>
 </context>
 <context>
+    <name>ModelDialog</name>
+    <message>
+        <location filename="../../writer_app/ui/model_dialog.py" line="56" />
+        <source>Choose Model</source>
+        <translation>选择模型</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/model_dialog.py" line="73" />
+        <source>Open Folder…</source>
+        <translation>打开文件夹…</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/model_dialog.py" line="76" />
+        <source>Open GGUF File…</source>
+        <translation>打开 GGUF 文件…</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/model_dialog.py" line="79" />
+        <source>Hub ID…</source>
+        <translation>Hub ID…</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/model_dialog.py" line="98" />
+        <source>Model:</source>
+        <translation>模型：</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/model_dialog.py" line="99" />
+        <source>Device:</source>
+        <translation>设备：</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/model_dialog.py" line="100" />
+        <source>Precision:</source>
+        <translation>精度：</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/model_dialog.py" line="103" />
+        <source>Load</source>
+        <translation>加载</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/model_dialog.py" line="112" />
+        <source>Models on this computer:</source>
+        <translation>这台电脑上的模型：</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/model_dialog.py" line="124" />
+        <source>Looking for models…</source>
+        <translation>正在查找模型…</translation>
+    </message>
+</context>
+<context>
+    <name>NextTokensPane</name>
+    <message>
+        <location filename="../../writer_app/ui/token_pane.py" line="114" />
+        <source>Load a model to see the next tokens.</source>
+        <translation>加载模型后即可查看下一个词元。</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/token_pane.py" line="121" />
+        <source>Token</source>
+        <translation>词元</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/token_pane.py" line="121" />
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/token_pane.py" line="121" />
+        <source>Sampled</source>
+        <translation>采样后</translation>
+    </message>
+</context>
+<context>
     <name>Preferences</name>
     <message>
         <location filename="../../writer_app/ui/preferences.py" line="75" />
@@ -474,12 +558,12 @@
         <translation>无法导出预设</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/preferences.py" line="204" />
+        <location filename="../../writer_app/ui/preferences.py" line="197" />
         <source>Reopen with &amp;Encoding</source>
         <translation>以其他编码重新打开(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/preferences.py" line="213" />
+        <location filename="../../writer_app/ui/preferences.py" line="206" />
         <source>Save the document first</source>
         <translation>请先保存文档</translation>
     </message>

@@ -23,7 +23,7 @@ class InstructionsField(QFrame):
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.header = QToolButton()
         self.header.setObjectName("instructionsToggle")
-        self.header.setText("Instructions / memory")
+        self.header.setText(self.tr("Instructions / memory"))
         self.header.setAutoRaise(True)
         self.header.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # a click leaves focus in the text
         self.header.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)

@@ -53,7 +53,7 @@ class ModelDialog(QDialog):
     def __init__(self, parent: QWidget | None = None, current: ModelChoice | None = None,
                  entries: Sequence[ModelEntry] | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Choose Model")
+        self.setWindowTitle(self.tr("Choose Model"))
         self.setObjectName("modelDialog")
         self.resize(560, 460)
         current = current or ModelChoice("default")
@@ -70,13 +70,13 @@ class ModelDialog(QDialog):
                              "folder or a .gguf file.")
         self.spec.setClearButtonEnabled(True)
 
-        open_folder = QPushButton("Open Folder…")
+        open_folder = QPushButton(self.tr("Open Folder…"))
         open_folder.setToolTip("A model folder downloaded from the Hub (with config.json).")
         open_folder.clicked.connect(self.browse_folder)
-        open_gguf = QPushButton("Open GGUF File…")
+        open_gguf = QPushButton(self.tr("Open GGUF File…"))
         open_gguf.setToolTip("A single .gguf file, as used by llama.cpp.")
         open_gguf.clicked.connect(self.browse_gguf)
-        hub = QPushButton("Hub ID…")
+        hub = QPushButton(self.tr("Hub ID…"))
         hub.setToolTip("Type a Hugging Face Hub id, e.g. Qwen/Qwen2.5-0.5B.")
         hub.clicked.connect(self._enter_hub_id)
         browse = QHBoxLayout()
@@ -95,12 +95,13 @@ class ModelDialog(QDialog):
         self.dtype.setToolTip("Number format of the weights; int8 is about 2.5x faster on a "
                               "CPU.")
         form = QFormLayout()
-        form.addRow("Model:", self.spec)
-        form.addRow("Device:", self.device)
-        form.addRow("Precision:", self.dtype)
+        form.addRow(self.tr("Model:"), self.spec)
+        form.addRow(self.tr("Device:"), self.device)
+        form.addRow(self.tr("Precision:"), self.dtype)
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.load_button = buttons.addButton("Load", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.load_button = buttons.addButton(self.tr("Load"),
+                                             QDialogButtonBox.ButtonRole.AcceptRole)
         self.load_button.setDefault(True)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
@@ -108,7 +109,7 @@ class ModelDialog(QDialog):
             lambda text: self.load_button.setEnabled(bool(text.strip())))
 
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("Models on this computer:"))
+        layout.addWidget(QLabel(self.tr("Models on this computer:")))
         layout.addWidget(self.models, 1)
         layout.addLayout(browse)
         layout.addSpacing(6)
@@ -120,7 +121,7 @@ class ModelDialog(QDialog):
         """Fill the list (None: still looking)."""
         self.models.clear()
         if entries is None:
-            waiting = QListWidgetItem("Looking for models…")
+            waiting = QListWidgetItem(self.tr("Looking for models…"))
             waiting.setFlags(Qt.ItemFlag.NoItemFlags)
             self.models.addItem(waiting)
             return

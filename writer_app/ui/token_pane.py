@@ -111,14 +111,14 @@ class NextTokensPane(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("nextTokensPane")
-        self._heading = QLabel("Load a model to see the next tokens.")
+        self._heading = QLabel(self.tr("Load a model to see the next tokens."))
         self._heading.setWordWrap(True)
         self._heading.setContentsMargins(2, 0, 2, 4)
         self._heading.setTextFormat(Qt.TextFormat.PlainText)
         self._list = QTreeWidget()
         self._list.setObjectName("nextTokensList")
         self._list.setColumnCount(4)
-        self._list.setHeaderLabels(["", "Token", "Model", "Sampled"])
+        self._list.setHeaderLabels(["", self.tr("Token"), self.tr("Model"), self.tr("Sampled")])
         header_item = self._list.headerItem()
         header_item.setToolTip(TOKEN_COLUMN, "The token, with spaces shown as ␣ and line "
                                              "breaks as ↵.")
