@@ -54,11 +54,19 @@ def test_the_bos_token_is_part_of_the_context(default_session, default_loaded):
     assert ids[0] == default_loaded.tokenizer.bos_token_id and protected == 1
 
 
+@pytest.mark.parametrize("threads", [1, None], ids=["noise-ahead", "noise-inline"])
 @pytest.mark.parametrize("prompt", PROMPTS)
-def test_seeded_generation_equals_generate(default_session, default_loaded, prompt):
+def test_seeded_generation_equals_generate(default_session, default_loaded, prompt, threads):
+    """With one torch thread the sampling noise is drawn ahead on a helper thread (as in
+    the GUI); with all cores it is drawn inline. Both must equal generate()."""
     params = STEERED.with_changes(seed=123, max_new_tokens=40)
-    ours = default_session.generate(prompt, params)
-    text = "".join(step.text for step in ours)
+    all_threads = torch.get_num_threads()
+    torch.set_num_threads(threads or all_threads)
+    try:
+        ours = default_session.generate(prompt, params)
+        text = "".join(step.text for step in ours)
+    finally:
+        torch.set_num_threads(all_threads)
     ids = default_loaded.tokenizer(prompt, return_tensors="pt").input_ids
     torch.manual_seed(123)
     output = default_loaded.model.generate(

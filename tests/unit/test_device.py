@@ -162,7 +162,7 @@ def restore_threads() -> Iterator[None]:
 def test_cpu_threads_follow_usable_cpus_up_to_eight(
     monkeypatch: pytest.MonkeyPatch, cpus: int, expected: int
 ) -> None:
-    monkeypatch.setattr(device_module, "_usable_cpu_count", lambda: cpus)
+    monkeypatch.setattr(device_module, "usable_cpu_count", lambda: cpus)
 
     assert configure_cpu_threads() == expected
     assert torch.get_num_threads() == expected

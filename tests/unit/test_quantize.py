@@ -10,27 +10,56 @@ from torch import nn
 
 from writer_app.engine.device import resolve_precision
 from writer_app.engine.params import SamplingParams
-from writer_app.engine.quantize import GEMV_ROWS, Int8Linear, quantize_int8_weights, quantize_rows
+from writer_app.engine.quantize import (
+    GEMV_ROWS,
+    Int8Linear,
+    group_size,
+    quantize_groups,
+    quantize_int8_weights,
+)
 from writer_app.engine.session import ModelSession
 from writer_app.errors import InvalidSettingError
 
 from ..conftest import make_loaded
 
 
-def test_rows_round_trip_within_half_a_step():
-    weight = torch.randn(300, 64)
-    q, scale = quantize_rows(weight)
-    assert q.dtype == torch.int8 and scale.shape == (300,)
-    error = (q.float() * scale[:, None] - weight).abs()
-    assert bool((error <= scale[:, None] / 2 + 1e-6).all())
+def test_groups_round_trip_within_half_a_step():
+    weight = torch.randn(300, 96)
+    weight[7, 70] = 40.0  # an outlier coarsens its own group only
+    q, scale = quantize_groups(weight, 32, torch.float32)
+    assert q.dtype == torch.int8 and q.shape == (3, 300, 32) and scale.shape == (3, 300)
+    restored = (q.float() * scale[..., None]).transpose(0, 1).reshape(300, 96)
+    step = scale.T.repeat_interleave(32, dim=1)  # [300, 96]: each element's own scale
+    assert bool(((restored - weight).abs() <= step / 2 + 1e-6).all())
+    assert float(step[7, 70]) > 10 * float(step[7, 10])
+
+
+def test_group_sizes_divide_the_row_and_prefer_whole_registers():
+    assert group_size(640, 128) == 128
+    assert group_size(640, 256) == 160
+    assert group_size(2048, 256) == 256
+    assert group_size(96, 256) == 96
+    assert group_size(100, 64) == 50  # no multiple of 32 divides 100
+
+
+def test_output_layer_gets_float32_logits_and_finer_groups(tiny_gemma_loaded):
+    model = copy.deepcopy(tiny_gemma_loaded.model)
+    quantize_int8_weights(model, torch.bfloat16)
+    output = model.get_output_embeddings()
+    assert output.output_dtype == torch.float32
+    assert output.group == group_size(output.in_features, 128)
+    ids = torch.tensor([[2, 10, 20]])
+    with torch.inference_mode():
+        assert model(ids).logits.dtype == torch.float32
 
 
 @pytest.mark.parametrize("rows", [1, GEMV_ROWS, GEMV_ROWS + 1, 37])
 def test_int8_linear_matches_float_linear_in_both_kernels(rows):
     torch.manual_seed(0)
-    linear = nn.Linear(64, 96, bias=True)
-    quantized = Int8Linear.from_linear(linear, torch.bfloat16)
-    x = torch.randn(2, rows, 64)
+    linear = nn.Linear(256, 96, bias=True)
+    quantized = Int8Linear.from_linear(linear, torch.bfloat16, largest_group=64)
+    assert quantized.groups == 4
+    x = torch.randn(2, rows, 256)
     expected = linear(x)
     got = quantized(x).float()
     assert got.shape == expected.shape
@@ -118,3 +147,45 @@ def test_misaligned_inputs_do_not_crash_the_int8_kernel(rows, offset):
     assert x.data_ptr() % 64 != 0
     expected = linear(x.float())
     assert torch.allclose(quantized(x).float(), expected, rtol=0.05, atol=0.05)
+
+
+class _Attention(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.q_proj = nn.Linear(64, 48, bias=False)
+        self.k_proj = nn.Linear(64, 16, bias=True)
+        self.v_proj = nn.Linear(64, 16, bias=False)
+
+
+def test_fused_projections_equal_the_separate_layers():
+    from writer_app.engine.quantize import FusedInt8Linear, Int8Part
+
+    torch.manual_seed(0)
+    attention = _Attention()
+    separate = {name: Int8Linear.from_linear(getattr(attention, name), torch.float32)
+                for name in ("q_proj", "k_proj", "v_proj")}
+    quantize_int8_weights(attention, torch.float32)
+    assert isinstance(attention.q_proj, Int8Part)
+    assert isinstance(attention.q_proj_k_proj_v_proj, FusedInt8Linear)
+    assert not any(isinstance(m, Int8Part) for m in attention.q_proj_k_proj_v_proj.modules())
+    x, other = torch.randn(3, 64), torch.randn(3, 64)
+    for inputs in ([x, x, x], [x, other, x], [other, other, x]):  # shared, then mixed inputs
+        for name, value in zip(("q_proj", "k_proj", "v_proj"), inputs, strict=True):
+            got = getattr(attention, name)(value)
+            assert got.shape == (3, separate[name].out_features) and got.is_contiguous()
+            assert torch.allclose(got, separate[name](value), atol=1e-5)
+
+
+def test_a_refused_int8_file_leaves_the_config_tied(tiny_gemma_loaded, tmp_path):
+    """A stale int8 file once untied the shared config, and the float load that followed
+    got a randomly initialised output layer."""
+    from writer_app.engine.quantize import INT8_FILE, INT8_FORMAT, load_int8_model
+
+    config = copy.deepcopy(tiny_gemma_loaded.model.config)
+    assert config.tie_word_embeddings
+    from safetensors.torch import save_file
+
+    save_file({"stale": torch.zeros(1)}, str(tmp_path / INT8_FILE),
+              metadata={"format": INT8_FORMAT, "aliases": "{}"})
+    assert load_int8_model(tmp_path, config, torch.bfloat16) is None
+    assert config.tie_word_embeddings

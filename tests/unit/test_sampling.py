@@ -14,6 +14,7 @@ from transformers import (
 
 from writer_app.engine.params import SamplingParams
 from writer_app.engine.sampling import (
+    NoiseAhead,
     apply_repetition_penalty,
     draw_token,
     sampling_distribution,
@@ -96,6 +97,33 @@ def test_seeded_draws_equal_multinomial_over_transformers_probs(params):
         theirs = int(torch.multinomial(transformers_probs(logits, context, params), 1,
                                        generator=theirs_rng))
         assert ours == theirs
+
+
+@pytest.mark.parametrize("ahead", [True, False])
+def test_noise_drawn_ahead_gives_multinomials_draws_in_order(ahead):
+    """The helper thread draws each step's noise early; the tokens must not change, also
+    when greedy steps (which draw nothing) come in between."""
+    params = SETTINGS[0]
+    greedy = SamplingParams(temperature=0)
+    generator = torch.Generator().manual_seed(11)
+    noise = NoiseAhead(3000, torch.Generator().manual_seed(99), torch.device("cpu"), ahead)
+    theirs_rng = torch.Generator().manual_seed(99)
+    try:
+        for step in range(40):
+            logits = torch.randn(3000, generator=generator) * 3
+            context = torch.randint(0, 3000, (5,), generator=generator)
+            step_params = greedy if step % 7 == 3 else params
+            distribution = sampling_distribution(logits, context, step_params)
+            ours = draw_token(distribution, noise=None if distribution.greedy else noise.take())
+            if distribution.greedy:
+                theirs = int(logits.argmax()) if step_params.repetition_penalty == 1.0 \
+                    else int(distribution.ids[0])
+            else:
+                theirs = int(torch.multinomial(transformers_probs(logits, context, step_params),
+                                               1, generator=theirs_rng))
+            assert ours == theirs
+    finally:
+        noise.close()
 
 
 def test_a_single_surviving_token_still_consumes_randomness_like_generate():

@@ -127,12 +127,12 @@ def configure_cpu_threads() -> int:
     2-core machine). Past ~8 threads small models stop gaining and the threads
     only fight other programs for cores.
     """
-    threads = max(1, min(_usable_cpu_count(), _MAX_CPU_THREADS))
+    threads = max(1, min(usable_cpu_count(), _MAX_CPU_THREADS))
     torch.set_num_threads(threads)
     return threads
 
 
-def _usable_cpu_count() -> int:
+def usable_cpu_count() -> int:
     """CPUs this process may run on (respects taskset/cgroup affinity where the OS has it)."""
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0))

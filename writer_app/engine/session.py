@@ -21,10 +21,12 @@ from typing import TYPE_CHECKING
 import torch
 
 from writer_app.engine.decoding import IncrementalDecoder
+from writer_app.engine.device import usable_cpu_count
 from writer_app.engine.params import Mode, SamplingParams
 from writer_app.engine.sampling import (
     Candidate,
     Distribution,
+    NoiseAhead,
     draw_token,
     sampling_distribution,
     top_candidates,
@@ -396,6 +398,23 @@ class ModelSession:
             return
         stats.prefill_seconds = time.perf_counter() - started
         started = time.perf_counter()
+        noise = self._noise(generator, logits.shape[-1])
+        try:
+            yield from self._decode_loop(logits, context, decoder, read_params, is_cancelled,
+                                         stats, top_n, noise)
+        finally:
+            noise.close()
+        stats.decode_seconds = time.perf_counter() - started
+
+    def _noise(self, generator: torch.Generator, vocab_size: int) -> NoiseAhead:
+        """Draw sampling noise ahead on a helper thread where a CPU core is spare for it."""
+        spare_core = self.device.type == "cpu" and torch.get_num_threads() < usable_cpu_count()
+        return NoiseAhead(vocab_size, generator, self.device, ahead=spare_core)
+
+    def _decode_loop(self, logits: torch.Tensor, context: list[int],
+                     decoder: IncrementalDecoder, read_params: Callable[[], SamplingParams],
+                     is_cancelled: Callable[[], bool], stats: GenerationStats, top_n: int,
+                     noise: NoiseAhead) -> Iterator[Step]:
         index = 0
         while True:
             params = read_params()
@@ -411,7 +430,8 @@ class ModelSession:
             with torch.inference_mode():
                 context_ids = torch.tensor(context, device=self.device)
                 distribution = sampling_distribution(logits, context_ids, _step_params(params))
-                token = draw_token(distribution, generator)
+                token = draw_token(distribution, noise=None if distribution.greedy
+                                   else noise.take())
                 raw = logits.softmax(dim=-1)
                 alternatives = self._token_infos(top_candidates(raw, distribution, top_n))
                 chosen = _chosen_probs(raw, distribution, token)
@@ -431,7 +451,6 @@ class ModelSession:
         if tail:
             stats.text.append(tail)
             yield Step(index, -1, tail, 0.0, 0.0, ())
-        stats.decode_seconds = time.perf_counter() - started
 
     def _beam_steps(self, ids: list[int], params: SamplingParams,
                     is_cancelled: Callable[[], bool], stats: GenerationStats,
