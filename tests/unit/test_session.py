@@ -95,6 +95,36 @@ def test_a_one_character_edit_at_the_end_does_not_recompute_the_document(
     assert counter.tokens == before
 
 
+TYPING = ["We went to the sea", "We went to the sea.", "We went to the sea!", "We went to the",
+          "We went to the shore", "We went to the shore and 我们", "We went to the shore and 我",
+          "We went to the shore and", "We went to thx"]
+
+
+def test_typing_at_the_end_past_the_sliding_window_is_exact_and_cheap(
+        tiny_gemma_loaded, monkeypatch):
+    """Past its 8-token window the tiny Gemma's cache cannot be cropped: edits restore a
+    kept copy. Retyping the last token feeds that token alone; every answer equals a
+    fresh computation."""
+    loaded = tiny_gemma_loaded
+    document = "The quick brown fox jumps over the lazy dog. " * 6
+    session = ModelSession(loaded)
+    counter = ForwardCounter(loaded.model, monkeypatch)
+    for text in TYPING:
+        warm = session.next_tokens(document + text, SAMPLED, n=10)
+        cold = ModelSession(loaded).next_tokens(document + text, SAMPLED, n=10)
+        assert [t.id for t in warm.tokens] == [t.id for t in cold.tokens], text
+        for a, b in zip(warm.tokens, cold.tokens, strict=True):
+            assert a.prob == pytest.approx(b.prob, rel=1e-4, abs=1e-7)
+    ids, _ = session.tokenize(document + "We went to the shore and")
+    assert not session._can_crop() and len(ids) > 4 * 8
+    for ending in ("a", "b", "a"):  # the last token retyped
+        session.next_tokens(document + "We went to thx" + ending, SAMPLED)
+        before = counter.tokens
+        session.next_tokens(document + "We went to thx" + ending + "q", SAMPLED)
+        session.next_tokens(document + "We went to thx" + ending + "z", SAMPLED)
+        assert counter.tokens - before <= 3
+
+
 def test_reweigh_recomputes_from_cached_logits_without_a_model_call(
         session, loaded, monkeypatch):
     session.next_tokens("I went on a trip to", SAMPLED)

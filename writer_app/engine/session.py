@@ -36,7 +36,15 @@ if TYPE_CHECKING:
     from writer_app.engine.models import LoadedModel
 
 PREFILL_CHUNK = 512  # tokens per forward pass while reading a long text (cancel is checked between)
-SNAPSHOT_LAG = 8  # the cache is snapshotted this many tokens before the end, for cheap edits
+# Copies of the cache are kept for cheap edits where it cannot be cropped (Gemma 3's
+# sliding-window layers, once full). A forward pass of up to NEAR_LAG tokens costs about
+# as much as one (the int8 kernel takes rows in blocks of 4; float GEMMs are bound by the
+# weights' bytes), so copies are kept at most NEAR_LAG tokens before the end: one wherever
+# a request starts near the end (free: no extra pass), the last few such, and one
+# SNAPSHOT_LAG tokens before the end for edits that re-tokenize more.
+NEAR_LAG = 4
+SNAPSHOT_LAG = 8
+RECENT_SNAPSHOTS = 3
 CUT_BLOCK = 256  # a too-long context is cut in blocks so its start (and cache) stays stable
 MAX_CHARS_PER_TOKEN = 16  # generous: real vocabularies average 3-4 characters per token
 CHARACTER_BLOCK = 65_536  # a huge text is cut in blocks of characters, for the same reason
@@ -164,7 +172,7 @@ class ModelSession:
         self._cache: object | None = None
         self._cached_ids: list[int] = []  # the tokens whose keys and values are in the cache
         self._last_logits: torch.Tensor | None = None  # next-token logits after _cached_ids
-        self._snapshot: tuple[int, object] | None = None  # (length, copy of the cache)
+        self._snapshots: list[_Snapshot] = []  # by ascending length
         # (logits, context ids, usage) of the last next_tokens(), for reweigh()
         self._pane: tuple[torch.Tensor, torch.Tensor, ContextUsage] | None = None
         self._token_text: dict[int, tuple[str, str]] = {}
@@ -275,10 +283,11 @@ class ModelSession:
         if self._cache is not None and length > 0 and self._can_crop():
             self._cache.crop(length - len(self._cached_ids))  # type: ignore[attr-defined]
             del self._cached_ids[length:]
-        elif self._snapshot is not None and self._snapshot[0] <= length:
-            snapshot_length, snapshot = self._snapshot
-            self._cache = copy.deepcopy(snapshot)
-            del self._cached_ids[snapshot_length:]
+            return
+        usable = [snapshot for snapshot in self._snapshots if len(snapshot.ids) <= length]
+        if usable:
+            self._cache = copy.deepcopy(usable[-1].cache)
+            del self._cached_ids[len(usable[-1].ids):]
         else:
             self._cache = None
             self._cached_ids = []
@@ -292,8 +301,18 @@ class ModelSession:
                 return False
         return True
 
-    def _take_snapshot(self) -> None:
-        self._snapshot = (len(self._cached_ids), copy.deepcopy(self._cache))
+    def _take_snapshot(self, final_length: int) -> None:
+        """Keep a copy of the cache as it is now; `final_length`: the length being built."""
+        ids = tuple(self._cached_ids)
+        if self._cache is None or any(snapshot.ids == ids for snapshot in self._snapshots):
+            return
+        snapshots = sorted([*self._snapshots, _Snapshot(ids, copy.deepcopy(self._cache))],
+                           key=lambda snapshot: len(snapshot.ids))
+        far = [snapshot for snapshot in snapshots
+               if len(snapshot.ids) <= final_length - SNAPSHOT_LAG][-1:]
+        recent = snapshots[-RECENT_SNAPSHOTS:]
+        self._snapshots = [snapshot for snapshot in snapshots
+                           if snapshot in recent or snapshot in far]
 
     def _logits_after(self, ids: Sequence[int], cancel: Callable[[], bool]) -> torch.Tensor:
         """Next-token logits [V] after `ids`, computing only what the cache lacks."""
@@ -305,28 +324,31 @@ class ModelSession:
             common += 1
         if common == len(ids) == len(cached) and self._last_logits is not None:
             return self._last_logits
+        self._snapshots = [snapshot for snapshot in self._snapshots  # drop what the edit made stale
+                           if tuple(ids[:len(snapshot.ids)]) == snapshot.ids]
         self._rollback(min(common, len(ids) - 1))  # at least one token must be fed
-        start = len(self._cached_ids)
-        checkpoint = max(start, len(ids) - SNAPSHOT_LAG)
-        position = start
+        position = len(self._cached_ids)
+        checkpoints = {len(ids) - SNAPSHOT_LAG, len(ids) - NEAR_LAG}
+        near = range(max(1, len(ids) - NEAR_LAG), len(ids))
+        if position in near:
+            checkpoints.add(position)
         logits = None
         while position < len(ids):
             if cancel():
                 raise GenerationCancelled
+            if position in checkpoints and position > 0:
+                self._take_snapshot(len(ids))
             end = min(len(ids), position + PREFILL_CHUNK)
-            if position < checkpoint < end:
-                end = checkpoint
+            end = min([end, *(point for point in checkpoints if position < point < end)])
             logits = self._forward(ids[position:end])[-1]
             position = end
-            if position == checkpoint and checkpoint < len(ids):
-                self._take_snapshot()
         assert logits is not None
         self._last_logits = logits
         return logits
 
     def reset_cache(self) -> None:
         """Forget all cached state (e.g. to measure a full recomputation)."""
-        self._cache, self._cached_ids, self._last_logits, self._snapshot = None, [], None, None
+        self._cache, self._cached_ids, self._last_logits, self._snapshots = None, [], None, []
 
     @property
     def cached_tokens(self) -> int:
@@ -600,6 +622,14 @@ class ModelSession:
             stats.rows = texts
 
         return Generation(run)
+
+
+@dataclass(eq=False)
+class _Snapshot:
+    """A copy of the cache and the tokens it holds."""
+
+    ids: tuple[int, ...]
+    cache: object
 
 
 class GenerationCancelled(Exception):
