@@ -41,9 +41,10 @@ PREFILL_CHUNK = 512  # tokens per forward pass while reading a long text (cancel
 # as much as one (the int8 kernel takes rows in blocks of 4; float GEMMs are bound by the
 # weights' bytes), so copies are kept at most NEAR_LAG tokens before the end: one wherever
 # a request starts near the end (free: no extra pass), the last few such, and one
-# SNAPSHOT_LAG tokens before the end for edits that re-tokenize more.
+# SNAPSHOT_LAG tokens before the end, so that deleting a sentence at the end re-reads
+# ~32 tokens, not the document.
 NEAR_LAG = 4
-SNAPSHOT_LAG = 8
+SNAPSHOT_LAG = 32
 RECENT_SNAPSHOTS = 3
 CUT_BLOCK = 256  # a too-long context is cut in blocks so its start (and cache) stays stable
 MAX_CHARS_PER_TOKEN = 16  # generous: real vocabularies average 3-4 characters per token
