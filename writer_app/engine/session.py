@@ -302,6 +302,13 @@ class ModelSession:
                 return False
         return True
 
+    def _may_outgrow_cropping(self, length: int) -> bool:
+        """Whether a cache of `length` tokens may be past a sliding window, where cropping
+        fails and edits need copies. Below it no copies are taken: they would cost time,
+        and splitting a short prompt's pass would change its float rounding."""
+        window = getattr(self.model.config, "sliding_window", None)
+        return isinstance(window, int) and length >= window - 1
+
     def _take_snapshot(self, final_length: int) -> None:
         """Keep a copy of the cache as it is now; `final_length`: the length being built."""
         ids = tuple(self._cached_ids)
@@ -329,10 +336,11 @@ class ModelSession:
                            if tuple(ids[:len(snapshot.ids)]) == snapshot.ids]
         self._rollback(min(common, len(ids) - 1))  # at least one token must be fed
         position = len(self._cached_ids)
-        checkpoints = {len(ids) - SNAPSHOT_LAG, len(ids) - NEAR_LAG}
-        near = range(max(1, len(ids) - NEAR_LAG), len(ids))
-        if position in near:
-            checkpoints.add(position)
+        checkpoints: set[int] = set()
+        if self._may_outgrow_cropping(len(ids)):
+            checkpoints = {len(ids) - SNAPSHOT_LAG, len(ids) - NEAR_LAG}
+            if position in range(len(ids) - NEAR_LAG, len(ids)):
+                checkpoints.add(position)
         logits = None
         while position < len(ids):
             if cancel():
