@@ -39,12 +39,14 @@ PREFILL_CHUNK = 512  # tokens per forward pass while reading a long text (cancel
 # Copies of the cache are kept for cheap edits where it cannot be cropped (Gemma 3's
 # sliding-window layers, once full). A forward pass of up to NEAR_LAG tokens costs about
 # as much as one (the int8 kernel takes rows in blocks of 4; float GEMMs are bound by the
-# weights' bytes), so copies are kept at most NEAR_LAG tokens before the end: one wherever
-# a request starts near the end (free: no extra pass), the last few such, and one
-# SNAPSHOT_LAG tokens before the end, so that deleting a sentence at the end re-reads
-# ~32 tokens, not the document.
+# weights' bytes), so copies are kept near the end: 2 tokens before it (retyping the
+# last character re-tokenizes at most the last two tokens, as "up"+"a" vs "u"+"pe"),
+# NEAR_LAG before it, wherever a request starts near the end (free: no extra pass), the
+# last few such, and SNAPSHOT_LAG before the end, so that deleting a sentence at the end
+# re-reads ~32 tokens, not the document.
 NEAR_LAG = 4
 SNAPSHOT_LAG = 32
+CHECKPOINT_LAGS = (2, NEAR_LAG, SNAPSHOT_LAG)
 RECENT_SNAPSHOTS = 3
 CUT_BLOCK = 256  # a too-long context is cut in blocks so its start (and cache) stays stable
 MAX_CHARS_PER_TOKEN = 16  # generous: real vocabularies average 3-4 characters per token
@@ -338,7 +340,7 @@ class ModelSession:
         position = len(self._cached_ids)
         checkpoints: set[int] = set()
         if self._may_outgrow_cropping(len(ids)):
-            checkpoints = {len(ids) - SNAPSHOT_LAG, len(ids) - NEAR_LAG}
+            checkpoints = {len(ids) - lag for lag in CHECKPOINT_LAGS}
             if position in range(len(ids) - NEAR_LAG, len(ids)):
                 checkpoints.add(position)
         logits = None
