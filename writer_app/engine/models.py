@@ -57,6 +57,7 @@ from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING_N
 from writer_app import paths
 from writer_app.atomic import write_text_atomically
 from writer_app.engine.device import Precision, resolve_device, resolve_precision
+from writer_app.engine.memory import release_free_heap
 from writer_app.engine.quantize import load_int8_model, quantize_int8_weights, save_int8_model
 from writer_app.errors import (
     LoadCancelledError,
@@ -213,6 +214,7 @@ def load_model(
         precision.label,
         time.perf_counter() - started,
     )
+    release_free_heap()  # what the tokenizer's parse freed, glibc would otherwise keep
     steps.report("Ready", 1.0)
     return loaded
 
