@@ -12,9 +12,9 @@ from transformers import (
     TopPLogitsWarper,
 )
 
+from writer_app.engine.noise import FullNoise, StreamNoise, noise_for, stream_matches_torch
 from writer_app.engine.params import SamplingParams
 from writer_app.engine.sampling import (
-    NoiseAhead,
     apply_repetition_penalty,
     draw_token,
     sampling_distribution,
@@ -99,31 +99,44 @@ def test_seeded_draws_equal_multinomial_over_transformers_probs(params):
         assert ours == theirs
 
 
-@pytest.mark.parametrize("ahead", [True, False])
-def test_noise_drawn_ahead_gives_multinomials_draws_in_order(ahead):
-    """The helper thread draws each step's noise early; the tokens must not change, also
-    when greedy steps (which draw nothing) come in between."""
-    params = SETTINGS[0]
-    greedy = SamplingParams(temperature=0)
+NOISE_SOURCES = {
+    "full-inline": lambda seed, vocab: FullNoise(vocab, torch.Generator().manual_seed(seed),
+                                                 torch.device("cpu")),
+    "full-ahead": lambda seed, vocab: FullNoise(vocab, torch.Generator().manual_seed(seed),
+                                                torch.device("cpu"), ahead=True),
+    "stream": StreamNoise,
+}
+
+
+@pytest.mark.parametrize("source", NOISE_SOURCES)
+def test_every_noise_source_gives_multinomials_draws_in_order(source):
+    """Each source consumes the stream as torch.multinomial does, also when greedy steps
+    (which draw nothing) come in between and when top-k is off (all 3000 survive)."""
     generator = torch.Generator().manual_seed(11)
-    noise = NoiseAhead(3000, torch.Generator().manual_seed(99), torch.device("cpu"), ahead)
-    theirs_rng = torch.Generator().manual_seed(99)
+    seed = 2**40 + 99  # torch seeds its Mersenne Twister with the low 32 bits
+    noise = NOISE_SOURCES[source](seed, 3000)
+    theirs_rng = torch.Generator().manual_seed(seed)
+    greedy = SamplingParams(temperature=0)
     try:
         for step in range(40):
             logits = torch.randn(3000, generator=generator) * 3
             context = torch.randint(0, 3000, (5,), generator=generator)
-            step_params = greedy if step % 7 == 3 else params
+            step_params = greedy if step % 7 == 3 else SETTINGS[step % len(SETTINGS)]
             distribution = sampling_distribution(logits, context, step_params)
-            ours = draw_token(distribution, noise=None if distribution.greedy else noise.take())
+            ours = draw_token(distribution, noise=noise)
             if distribution.greedy:
-                theirs = int(logits.argmax()) if step_params.repetition_penalty == 1.0 \
-                    else int(distribution.ids[0])
+                theirs = int(distribution.ids[0])
             else:
                 theirs = int(torch.multinomial(transformers_probs(logits, context, step_params),
                                                1, generator=theirs_rng))
-            assert ours == theirs
+            assert ours == theirs, step
     finally:
         noise.close()
+
+
+def test_this_torch_draws_the_stream_that_is_replayed():
+    assert stream_matches_torch()
+    assert noise_for(1, 10, torch.device("cpu"), spare_core=False).__class__ is StreamNoise
 
 
 def test_a_single_surviving_token_still_consumes_randomness_like_generate():

@@ -9,12 +9,11 @@ vocabulary: the result is the same, and a token costs well under a millisecond h
 
 from __future__ import annotations
 
-import functools
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import torch
 
+from writer_app.engine.noise import Noise, full_noise
 from writer_app.engine.params import SamplingParams
 
 
@@ -84,70 +83,27 @@ def sampling_distribution(logits: torch.Tensor, context_ids: torch.Tensor,
     return Distribution(ids, kept.softmax(dim=-1), vocab_size)
 
 
-def multinomial_noise(vocab_size: int, generator: torch.Generator | None,
-                      device: torch.device | str = "cpu") -> torch.Tensor:
-    """The Exp(1) noise that `torch.multinomial` draws for one sample over `vocab_size`.
-
-    torch draws one sample as argmax(probs / noise) with this noise, from the generator's
-    stream, one value per vocabulary entry; drawing it ourselves (and ahead of time, see
-    NoiseAhead) keeps the result and the stream's consumption exactly those of
-    `generate()`. On the CPU it costs ~5 ms for a 262k vocabulary.
-    """
-    return torch.empty(vocab_size, device=device).exponential_(1, generator=generator)
-
-
 def draw_token(distribution: Distribution, generator: torch.Generator | None = None,
-               noise: torch.Tensor | None = None) -> int:
+               noise: Noise | None = None) -> int:
     """Draw one token id; greedy distributions need no randomness.
 
     The draw is `torch.multinomial`'s over the full vocabulary, as `generate()` makes it, so
     the same seed gives the same token as transformers — also after a step where top-p left
     a single token, which still consumes its share of the random stream there. `noise`:
-    the step's multinomial_noise, when drawn ahead; else it is drawn here from `generator`.
+    the generation's noise source (writer_app.engine.noise); else it is drawn here from
+    `generator`.
     """
     if distribution.greedy:
         return int(distribution.ids[0])
-    if noise is None:
-        noise = multinomial_noise(distribution.vocab_size, generator, distribution.probs.device)
+    if noise is not None:
+        values = noise.at(distribution.ids)
+    else:
+        values = full_noise(distribution.vocab_size, generator,
+                            distribution.probs.device)[distribution.ids]
     # multinomial takes argmax(full / noise) over the whole vocabulary, where every entry
     # outside `ids` is 0: the same float32 divisions on the survivors, first index on ties.
-    scores = distribution.probs.float() / noise[distribution.ids]
+    scores = distribution.probs.float() / values
     return int(distribution.ids[scores == scores.max()].min())
-
-
-class NoiseAhead:
-    """Draws the next step's multinomial noise on a helper thread while the model computes.
-
-    The noise does not depend on the logits, only on the generator's stream, so it can be
-    drawn during the forward pass. The helper is the only user of the generator and draws
-    in order, so seeded results stay exactly those of `generate()`. A CPU with a spare
-    core (the GUI engine leaves one) saves ~5 ms a token; elsewhere it draws inline.
-    """
-
-    def __init__(self, vocab_size: int, generator: torch.Generator,
-                 device: torch.device, ahead: bool) -> None:
-        self._draw = functools.partial(multinomial_noise, vocab_size, generator, device)
-        self._executor = ThreadPoolExecutor(1, thread_name_prefix="writer-noise") \
-            if ahead else None
-        self._pending: Future[torch.Tensor] | None = None
-        self._submit()
-
-    def _submit(self) -> None:
-        if self._executor is not None:
-            self._pending = self._executor.submit(self._draw)
-
-    def take(self) -> torch.Tensor:
-        """The noise for the next sampled step (and start drawing the one after)."""
-        if self._pending is None:
-            return self._draw()
-        noise = self._pending.result()
-        self._submit()
-        return noise
-
-    def close(self) -> None:
-        if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
-            self._executor = self._pending = None
 
 
 @dataclass(frozen=True)

@@ -22,11 +22,11 @@ import torch
 
 from writer_app.engine.decoding import IncrementalDecoder
 from writer_app.engine.device import usable_cpu_count
+from writer_app.engine.noise import Noise, noise_for
 from writer_app.engine.params import Mode, SamplingParams
 from writer_app.engine.sampling import (
     Candidate,
     Distribution,
-    NoiseAhead,
     draw_token,
     sampling_distribution,
     top_candidates,
@@ -419,7 +419,6 @@ class ModelSession:
                        top_n: int) -> Iterator[Step]:
         first = read_params()
         stats.seed = first.seed if first.seed is not None else secrets.randbits(63)
-        generator = torch.Generator(device=self.device).manual_seed(stats.seed)
         decoder = IncrementalDecoder(self.tokenizer, ids)
         context = list(ids)
         started = time.perf_counter()
@@ -431,7 +430,8 @@ class ModelSession:
             return
         stats.prefill_seconds = time.perf_counter() - started
         started = time.perf_counter()
-        noise = self._noise(generator, logits.shape[-1])
+        spare_core = self.device.type == "cpu" and torch.get_num_threads() < usable_cpu_count()
+        noise = noise_for(stats.seed, logits.shape[-1], self.device, spare_core)
         try:
             yield from self._decode_loop(logits, context, decoder, read_params, is_cancelled,
                                          stats, top_n, noise)
@@ -439,15 +439,10 @@ class ModelSession:
             noise.close()
         stats.decode_seconds = time.perf_counter() - started
 
-    def _noise(self, generator: torch.Generator, vocab_size: int) -> NoiseAhead:
-        """Draw sampling noise ahead on a helper thread where a CPU core is spare for it."""
-        spare_core = self.device.type == "cpu" and torch.get_num_threads() < usable_cpu_count()
-        return NoiseAhead(vocab_size, generator, self.device, ahead=spare_core)
-
     def _decode_loop(self, logits: torch.Tensor, context: list[int],
                      decoder: IncrementalDecoder, read_params: Callable[[], SamplingParams],
                      is_cancelled: Callable[[], bool], stats: GenerationStats, top_n: int,
-                     noise: NoiseAhead) -> Iterator[Step]:
+                     noise: Noise) -> Iterator[Step]:
         index = 0
         while True:
             params = read_params()
@@ -463,8 +458,7 @@ class ModelSession:
             with torch.inference_mode():
                 context_ids = torch.tensor(context, device=self.device)
                 distribution = sampling_distribution(logits, context_ids, _step_params(params))
-                token = draw_token(distribution, noise=None if distribution.greedy
-                                   else noise.take())
+                token = draw_token(distribution, noise=noise)
                 raw = logits.softmax(dim=-1)
                 alternatives = self._token_infos(top_candidates(raw, distribution, top_n))
                 chosen = _chosen_probs(raw, distribution, token)
