@@ -64,6 +64,38 @@ def test_continue_streams_text_that_one_undo_removes(qtbot, make_window):
     assert window.editor.text() == original
 
 
+def test_streamed_steps_reach_the_pane_at_most_ten_times_a_second(qtbot, make_window):
+    """Repainting the pane for every token cost the GUI thread ~9 ms a token."""
+    import itertools
+    import time
+
+    from writer_app.ui.main_window import STEP_PANE_INTERVAL
+
+    window = make_window()
+    window.sampling.set_params(SEEDED.with_changes(max_new_tokens=60, temperature=1.5,
+                                                   top_k=0, top_p=1.0), emit=True)
+    type_text(qtbot, window, "The quick brown fox")
+    shown: list[float] = []
+    headings: list[str | None] = []
+    original = window.pane.show_tokens
+
+    def spy(tokens, heading=None, chosen_id=None):
+        if heading and heading.startswith("Token "):
+            shown.append(time.monotonic())
+        headings.append(heading)
+        return original(tokens, heading, chosen_id)
+
+    window.pane.show_tokens = spy
+    started = time.monotonic()
+    summary = generate(qtbot, window)
+    elapsed = time.monotonic() - started
+    assert summary.tokens > 10
+    assert headings[0] and headings[0].startswith("Token 1:")  # the first step at once
+    assert len(shown) <= elapsed / STEP_PANE_INTERVAL + 2 < summary.tokens
+    assert all(b - a >= STEP_PANE_INTERVAL * 0.9 for a, b in itertools.pairwise(shown))
+    qtbot.waitUntil(lambda: not (headings[-1] or "").startswith("Token "), timeout=TIMEOUT)
+
+
 def _spy(method, headings):
     def spy(tokens, heading=None, chosen_id=None):
         headings.append(heading)

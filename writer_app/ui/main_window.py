@@ -12,11 +12,12 @@ import asyncio
 import contextlib
 import logging
 import sys
+import time
 from collections.abc import Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, Signal
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -64,6 +65,7 @@ log = logging.getLogger(__name__)
 
 APP_TITLE = "Writer"
 STATE_VERSION = 1  # bump when docks change, so an old saved layout is not applied
+STEP_PANE_INTERVAL = 0.1  # s between two streamed steps shown in the pane (10 a second)
 _STOP_REASONS = {"eos": "the model ended the text", "length": "reached the length limit",
                  "cancelled": "stopped", "context-full": "the context window is full"}
 
@@ -102,6 +104,14 @@ class MainWindow(QMainWindow):
         self._pane_requests = 0  # numbers pane requests, so only the newest answer shows
         self._pane_shown = 0
         self._pane_has_logits = False  # the engine holds logits that reweigh can reuse
+        # While text streams in, the pane shows the newest step at most every
+        # STEP_PANE_INTERVAL s: repainting its rows for every token took ~9 ms of the GUI
+        # thread (and the interpreter lock the engine needs) per token.
+        self._pending_step: Step | None = None
+        self._step_shown_at = 0.0
+        self._step_timer = QTimer(self)
+        self._step_timer.setSingleShot(True)
+        self._step_timer.timeout.connect(self._show_pending_step)
         self._loads = 0  # numbers loads: only the newest one's outcome is reported
         self._closing = False
         self._top_n = int(self.settings.get("pane.top_n"))
@@ -505,6 +515,8 @@ class MainWindow(QMainWindow):
         finally:
             if not self._closing:
                 self.editor.end_generation()
+                self._step_timer.stop()
+                self._pending_step = None
                 self._stream = None
                 self._update_actions()
                 if summary is not None:
@@ -513,14 +525,28 @@ class MainWindow(QMainWindow):
                 self.refresh_pane(delay=0)
 
     def _show_step(self, step: Step) -> None:
+        self._pane_has_logits = False  # the engine's last pane logits are no longer on show
         if not step.alternatives:
+            return
+        self._pending_step = step
+        if self._step_timer.isActive():
+            return  # the newest step will be shown when the timer fires
+        wait = STEP_PANE_INTERVAL - (time.monotonic() - self._step_shown_at)
+        if wait <= 0:
+            self._show_pending_step()
+        else:
+            self._step_timer.start(max(1, int(wait * 1000)))
+
+    def _show_pending_step(self) -> None:
+        step, self._pending_step = self._pending_step, None
+        if step is None or self._stream is None:
             return
         chosen = next((t for t in step.alternatives if t.id == step.token_id), None)
         drew = (f"“{visible_token(chosen)}” ({chosen.sampled_prob * 100:.0f}% under the "
                 f"settings)" if chosen else "a token outside the top list")
         self.pane.show_tokens(step.alternatives, f"Token {step.index + 1}: drew {drew}",
                               chosen_id=step.token_id)
-        self._pane_has_logits = False  # the engine's last pane logits are no longer on show
+        self._step_shown_at = time.monotonic()
 
     def _show_summary(self, summary: GenerationSummary) -> None:
         self.speed_label.setText(f"{summary.tokens_per_second:.1f} tokens/s")
