@@ -329,3 +329,18 @@ def test_a_huge_text_is_cut_before_tokenizing_and_the_cut_is_stable(loaded, monk
     assert again[:50] == ids[:50]  # same start: the KV cache stays valid while typing
     warm = session.next_tokens(text, SAMPLED)
     assert warm.context.used <= 64
+
+
+def test_decoding_may_tune_threads_but_gives_the_count_back(session, monkeypatch):
+    import writer_app.engine.session as session_module
+
+    monkeypatch.setattr(session_module, "usable_cpu_count", lambda: 2)
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        steps = list(session.generate("The quick brown fox", SAMPLED.with_changes(
+            max_new_tokens=40, temperature=1.5, top_k=0, top_p=1.0)))
+        assert steps and torch.get_num_threads() == 1
+        assert session._decode_threads in (1, 2)
+    finally:
+        torch.set_num_threads(before)

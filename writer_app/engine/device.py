@@ -28,7 +28,7 @@ _DTYPES_BY_NAME: dict[str, torch.dtype] = {
 }
 
 # Past this, more intra-op threads buy nothing for models of the size Writer runs.
-_MAX_CPU_THREADS = 8
+MAX_CPU_THREADS = 8
 
 _CUDA_NAME = re.compile(r"cuda(?::(\d+))?")
 
@@ -127,7 +127,7 @@ def configure_cpu_threads() -> int:
     2-core machine). Past ~8 threads small models stop gaining and the threads
     only fight other programs for cores.
     """
-    threads = max(1, min(usable_cpu_count(), _MAX_CPU_THREADS))
+    threads = max(1, min(usable_cpu_count(), MAX_CPU_THREADS))
     torch.set_num_threads(threads)
     return threads
 

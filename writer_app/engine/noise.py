@@ -9,7 +9,7 @@ of it, or later draws (and seeded equality with `generate()`) would change.
 Three ways to get it, all consuming the stream exactly as torch does:
 - FullNoise: torch draws the whole vector (GPUs; any torch whose stream we do not know).
 - FullNoise ahead: the same, on a helper thread during the forward pass, where a CPU
-  core is spare (the GUI engine leaves one).
+  core is spare and the stream below is not torch's.
 - StreamNoise: on the CPU, torch's stream is a Mersenne Twister (MT19937) seeded with
   the seed's low 32 bits, each float taking two 32-bit words as a 53-bit double u and
   returning -log1p(-u). numpy's MT19937 skips the unneeded words at ~3.5 ns each and
@@ -144,8 +144,6 @@ def noise_for(seed: int, vocab_size: int, device: torch.device, spare_core: bool
     """The cheapest exact noise source for a generation seeded with `seed`."""
     if device.type != "cpu":
         return FullNoise(vocab_size, torch.Generator(device=device).manual_seed(seed), device)
-    if spare_core:
-        return FullNoise(vocab_size, torch.Generator().manual_seed(seed), device, ahead=True)
     if stream_matches_torch():
         return StreamNoise(seed, vocab_size)
-    return FullNoise(vocab_size, torch.Generator().manual_seed(seed), device)
+    return FullNoise(vocab_size, torch.Generator().manual_seed(seed), device, ahead=spare_core)

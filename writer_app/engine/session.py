@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import torch
 
 from writer_app.engine.decoding import IncrementalDecoder
-from writer_app.engine.device import usable_cpu_count
+from writer_app.engine.device import MAX_CPU_THREADS, usable_cpu_count
 from writer_app.engine.noise import Noise, noise_for
 from writer_app.engine.params import Mode, SamplingParams
 from writer_app.engine.sampling import (
@@ -31,6 +31,7 @@ from writer_app.engine.sampling import (
     sampling_distribution,
     top_candidates,
 )
+from writer_app.engine.threads import ThreadTuner
 
 if TYPE_CHECKING:
     from writer_app.engine.models import LoadedModel
@@ -176,6 +177,7 @@ class ModelSession:
         self._cached_ids: list[int] = []  # the tokens whose keys and values are in the cache
         self._last_logits: torch.Tensor | None = None  # next-token logits after _cached_ids
         self._snapshots: list[_Snapshot] = []  # by ascending length
+        self._decode_threads: int | None = None  # the thread count decoding found best last
         # (logits, context ids, usage) of the last next_tokens(), for reweigh()
         self._pane: tuple[torch.Tensor, torch.Tensor, ContextUsage] | None = None
         self._token_text: dict[int, tuple[str, str]] = {}
@@ -432,19 +434,37 @@ class ModelSession:
         started = time.perf_counter()
         spare_core = self.device.type == "cpu" and torch.get_num_threads() < usable_cpu_count()
         noise = noise_for(stats.seed, logits.shape[-1], self.device, spare_core)
+        threads = torch.get_num_threads()
+        tuner = self._thread_tuner()
         try:
             yield from self._decode_loop(logits, context, decoder, read_params, is_cancelled,
-                                         stats, top_n, noise)
+                                         stats, top_n, noise, tuner)
         finally:
             noise.close()
+            if tuner is not None:
+                self._decode_threads = tuner.current
+                torch.set_num_threads(threads)  # the pane keeps the worker's choice
         stats.decode_seconds = time.perf_counter() - started
+
+    def _thread_tuner(self) -> ThreadTuner | None:
+        """Decoding on the CPU tries all cores and one fewer, starting where it ended last."""
+        if self.device.type != "cpu":
+            return None
+        most = min(usable_cpu_count(), MAX_CPU_THREADS)
+        if most < 2:
+            return None
+        start = self._decode_threads or torch.get_num_threads()
+        counts = (most, most - 1) if start >= most else (most - 1, most)
+        return ThreadTuner(counts, torch.set_num_threads)
 
     def _decode_loop(self, logits: torch.Tensor, context: list[int],
                      decoder: IncrementalDecoder, read_params: Callable[[], SamplingParams],
                      is_cancelled: Callable[[], bool], stats: GenerationStats, top_n: int,
-                     noise: Noise) -> Iterator[Step]:
+                     noise: Noise, tuner: ThreadTuner | None) -> Iterator[Step]:
         index = 0
         while True:
+            if tuner is not None:
+                tuner.step()
             params = read_params()
             if is_cancelled():
                 stats.stop_reason = StopReason.CANCELLED
