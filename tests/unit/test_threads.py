@@ -30,9 +30,11 @@ class Machine:
 def test_it_moves_to_the_faster_count_after_one_probe_and_stays():
     machine = Machine({1: 0.048, 2: 0.037})  # quiet 2-core machine: 2 threads faster
     tuner = ThreadTuner((1, 2), machine.set_threads, machine.clock)
-    machine.run(tuner, PROBE_PERIOD + PROBE_STEPS + 10)
-    assert machine.history[:PROBE_PERIOD] == [1] * PROBE_PERIOD
+    machine.run(tuner, 4 * PROBE_STEPS)  # the first probe comes after a few steps
+    assert machine.history[:PROBE_STEPS] == [1] * PROBE_STEPS
     assert tuner.current == 2 and machine.history[-1] == 2
+    machine.run(tuner, 3 * PROBE_PERIOD)
+    assert machine.history[4 * PROBE_STEPS:].count(1) <= 3 * (PROBE_STEPS + 2)
 
 
 def test_a_slower_count_is_only_probed_briefly():

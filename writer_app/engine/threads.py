@@ -32,7 +32,7 @@ class ThreadTuner:
         self._recent: deque[float] = deque(maxlen=PROBE_STEPS)  # step times at `current`
         self._probe: list[float] = []  # step times at `_other` during a probe
         self._probing = False
-        self._since_probe = 0
+        self._since_probe = PROBE_PERIOD - PROBE_STEPS  # the first probe comes early
         self._skip_next = SKIP_AFTER_CHANGE  # the first steps after a change pay for it
         self._last: float | None = None
         set_threads(self.current)
