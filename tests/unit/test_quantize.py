@@ -189,3 +189,23 @@ def test_a_refused_int8_file_leaves_the_config_tied(tiny_gemma_loaded, tmp_path)
               metadata={"format": INT8_FORMAT, "aliases": "{}"})
     assert load_int8_model(tmp_path, config, torch.bfloat16) is None
     assert config.tie_word_embeddings
+
+
+@pytest.mark.parametrize("in_features", [272, 100, 1000, 48])
+@pytest.mark.parametrize("rows", [1, 3, GEMV_ROWS + 1])
+def test_widths_the_int8_kernel_cannot_read_still_compute_right(in_features, rows):
+    """torch's int8 GEMV reads rows in blocks of 16 columns: a group of 136 or 250 columns
+    gave NaN or 1e37 there (or a crash), so such layers dequantize instead."""
+    torch.manual_seed(0)
+    linear = nn.Linear(in_features, 64, bias=False)
+    quantized = Int8Linear.from_linear(linear, torch.bfloat16)
+    x = torch.randn(rows, in_features)
+    expected = linear(x)
+    got = quantized(x).float()
+    assert torch.isfinite(got).all()
+    assert torch.allclose(got, expected, rtol=0.05, atol=0.05)
+
+
+def test_group_sizes_fall_back_to_what_the_kernel_reads():
+    assert group_size(272, 256) == 16  # 16 x 17: no multiple of 32 divides it
+    assert group_size(100, 256) == 100  # no multiple of 16 divides it: dequantized

@@ -12,7 +12,13 @@ from transformers import (
     TopPLogitsWarper,
 )
 
-from writer_app.engine.noise import FullNoise, StreamNoise, noise_for, stream_matches_torch
+from writer_app.engine.noise import (
+    FullNoise,
+    StreamNoise,
+    full_noise,
+    noise_for,
+    stream_matches_torch,
+)
 from writer_app.engine.params import SamplingParams
 from writer_app.engine.sampling import (
     apply_repetition_penalty,
@@ -172,3 +178,14 @@ def test_top_candidates_give_raw_and_sampled_probabilities():
     assert candidates[0].sampled_prob == pytest.approx(float(kept[0]))
     assert candidates[1].sampled_prob == pytest.approx(float(kept[1]))
     assert candidates[2].sampled_prob == 0.0  # cut by top-k
+
+
+def test_stream_noise_with_the_whole_vocabulary_surviving_equals_torch():
+    """top-k off and top-p 1: every token survives; the replay draws the whole vector."""
+    vocab = 5000
+    ours = StreamNoise(7, vocab)
+    generator = torch.Generator().manual_seed(7)
+    ids = torch.randperm(vocab)
+    for few in (False, True, False):  # mixing the two ways keeps the stream in step
+        chosen = ids[:10] if few else ids
+        assert torch.equal(ours.at(chosen), full_noise(vocab, generator)[chosen])

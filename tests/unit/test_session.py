@@ -344,3 +344,19 @@ def test_decoding_may_tune_threads_but_gives_the_count_back(session, monkeypatch
         assert session._decode_threads in (1, 2)
     finally:
         torch.set_num_threads(before)
+
+
+def test_cache_copies_follow_the_text_config_of_a_multimodal_model(tiny_gemma_loaded,
+                                                                    monkeypatch):
+    """Gemma 3 4B+ loads as a multimodal model whose top config has no sliding_window."""
+    session = ModelSession(tiny_gemma_loaded)
+    text_config = tiny_gemma_loaded.model.config
+    window = text_config.sliding_window
+
+    class MultimodalConfig:
+        def get_text_config(self):
+            return text_config
+
+    monkeypatch.setattr(tiny_gemma_loaded.model, "config", MultimodalConfig())
+    assert session._may_outgrow_cropping(window)
+    assert not session._may_outgrow_cropping(window - 4)

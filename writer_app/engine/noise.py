@@ -28,6 +28,7 @@ import torch
 
 MT_STATE_WORDS = 624
 WORDS_PER_DRAW = 2  # one 53-bit double from two 32-bit words per noise value
+SKIP_IDS_AT_MOST = 256  # past this many survivors, drawing all words beats skipping
 _DOUBLE_BITS = np.uint64((1 << 53) - 1)
 
 
@@ -98,6 +99,8 @@ class StreamNoise:
 
     def at(self, ids: torch.Tensor) -> torch.Tensor:
         wanted = ids.cpu().numpy().astype(np.int64)
+        if len(wanted) > SKIP_IDS_AT_MOST:
+            return torch.from_numpy(self._all_then_pick(wanted)).to(ids.device)
         order = np.argsort(wanted, kind="stable")
         values = np.empty(len(wanted), dtype=np.float32)
         position, previous = 0, -1  # in 32-bit words from the start of this draw
@@ -112,6 +115,13 @@ class StreamNoise:
             position, previous = start + WORDS_PER_DRAW, index
         self._skip(self._vocab_size * WORDS_PER_DRAW - position)
         return torch.from_numpy(values).to(ids.device)
+
+    def _all_then_pick(self, wanted: np.ndarray) -> np.ndarray:
+        """Many survivors (top-k off): draw the whole vector's words, transform the wanted."""
+        words = self._bits.random_raw(self._vocab_size * WORDS_PER_DRAW).astype(np.uint64)
+        high, low = words[2 * wanted], words[2 * wanted + 1]
+        uniform = ((high << np.uint64(32)) | low) & _DOUBLE_BITS
+        return (-np.log1p(-(uniform.astype(np.float64) * 2.0 ** -53))).astype(np.float32)
 
     def _skip(self, words: int) -> None:
         if words > 0:

@@ -51,12 +51,21 @@ def aligned(tensor: torch.Tensor) -> torch.Tensor:
     return tensor.contiguous().clone()
 
 
+# torch's int8 GEMV reads a row in blocks of 16 columns: other widths give garbage (or
+# crash), so layers whose groups are not a multiple of this take the dequantize path.
+KERNEL_COLUMNS = 16
+
+
 def group_size(columns: int, largest: int) -> int:
     """Columns per scale: the largest divisor of `columns` not above `largest`, preferring
-    multiples of 32 (whole SIMD registers, and the block size of GGUF's Q8_0)."""
+    multiples of 32 (whole SIMD registers, and the block size of GGUF's Q8_0), then of 16
+    (what the int8 kernel can read), then any."""
     divisors = [size for size in range(1, min(columns, largest) + 1) if columns % size == 0]
-    simd = [size for size in divisors if size % 32 == 0]
-    return (simd or divisors)[-1]
+    for block in (32, KERNEL_COLUMNS):
+        fitting = [size for size in divisors if size % block == 0]
+        if fitting:
+            return fitting[-1]
+    return divisors[-1]
 
 
 def quantize_groups(weight: torch.Tensor, group: int,
@@ -124,7 +133,7 @@ class Int8Linear(nn.Module):
         # x: [..., K] -> [..., N]
         shape = x.shape
         x2 = x.reshape(-1, self.in_features).to(self.compute_dtype)  # [M, K]
-        if x2.shape[0] <= GEMV_ROWS:
+        if x2.shape[0] <= GEMV_ROWS and self.group % KERNEL_COLUMNS == 0:
             out = self._gemv(x2)
         else:
             out = torch.cat([x2 @ self.dequantized(start, start + DEQUANT_SLICE).T

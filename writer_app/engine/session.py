@@ -310,7 +310,10 @@ class ModelSession:
         """Whether a cache of `length` tokens may be past a sliding window, where cropping
         fails and edits need copies. Below it no copies are taken: they would cost time,
         and splitting a short prompt's pass would change its float rounding."""
-        window = getattr(self.model.config, "sliding_window", None)
+        config = self.model.config
+        if hasattr(config, "get_text_config"):  # multimodal Gemma 3 keeps it in text_config
+            config = config.get_text_config()
+        window = getattr(config, "sliding_window", None)
         return isinstance(window, int) and length >= window - 1
 
     def _take_snapshot(self, final_length: int) -> None:

@@ -539,7 +539,7 @@ class MainWindow(QMainWindow):
 
     def _show_pending_step(self) -> None:
         step, self._pending_step = self._pending_step, None
-        if step is None or self._stream is None:
+        if step is None or self._stream is None or self._closing:
             return
         chosen = next((t for t in step.alternatives if t.id == step.token_id), None)
         drew = (f"“{visible_token(chosen)}” ({chosen.sampled_prob * 100:.0f}% under the "
@@ -830,6 +830,7 @@ class MainWindow(QMainWindow):
     def shut_down(self) -> None:
         """Stop every flow and the engine thread (idempotent)."""
         self._closing = True
+        self._step_timer.stop()
         self.completion.shut_down()
         self.probabilities.shut_down()
         self.hot_exit.close()
