@@ -326,3 +326,12 @@ def test_samples_are_whole_continuations_in_one_batch(tiny_loaded):
     assert 1 <= len(rows) <= 3
     assert len(forwards) <= 3 + 8  # the prefill (split where the cache is copied), then
     # one batched pass per token
+
+
+def test_the_status_bar_names_int8_as_chosen_not_its_compute_dtype():
+    from writer_app.worker.messages import ModelInfo
+
+    common = {"name": "m", "spec": "m", "device": "cpu", "context_window": 8}
+    int8 = ModelInfo(dtype="bfloat16", precision="int8 weights, bfloat16 compute", **common)
+    plain = ModelInfo(dtype="bfloat16", precision="bfloat16", **common)
+    assert int8.short_precision == "int8" and plain.short_precision == "bfloat16"

@@ -393,7 +393,7 @@ class MainWindow(QMainWindow):
         self.model_label.setText(info.name)
         self.model_label.setToolTip(f"{info.name}\n{info.spec}")
         self.device_label.setText(info.device)
-        self.dtype_label.setText(info.dtype)
+        self.dtype_label.setText(info.short_precision)
         self.dtype_label.setToolTip(f"Precision: {info.precision}")
         self._show_context(0, info.context_window)
         self.statusBar().showMessage(f"{info.name} is ready", 4000)

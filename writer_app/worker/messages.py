@@ -90,6 +90,12 @@ class ModelInfo:
     precision: str  # for people, e.g. "int8 weights, bfloat16 compute"
     context_window: int  # the most tokens one request gives the model
 
+    @property
+    def short_precision(self) -> str:
+        """For the status bar: "int8" for int8 weights (what the user chose), else the
+        dtype it computes in."""
+        return "int8" if self.precision.startswith("int8") else self.dtype
+
 
 @dataclass(frozen=True)
 class GenerationSummary:
