@@ -85,254 +85,381 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="149" />
+        <location filename="../../writer_app/ui/main_window.py" line="157" />
         <source>Next tokens</source>
         <translation>下一个词元</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="155" />
+        <location filename="../../writer_app/ui/main_window.py" line="163" />
         <source>Sampling</source>
         <translation>采样</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="184" />
+        <location filename="../../writer_app/ui/main_window.py" line="192" />
         <source>&amp;Open…</source>
         <translation>打开(&amp;O)…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="187" />
+        <location filename="../../writer_app/ui/main_window.py" line="195" />
         <source>&amp;Save</source>
         <translation>保存(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="188" />
+        <location filename="../../writer_app/ui/main_window.py" line="196" />
         <source>Save &amp;As…</source>
         <translation>另存为(&amp;A)…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="190" />
+        <location filename="../../writer_app/ui/main_window.py" line="198" />
         <source>&amp;New</source>
         <translation>新建(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="191" />
+        <location filename="../../writer_app/ui/main_window.py" line="199" />
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="193" />
+        <location filename="../../writer_app/ui/main_window.py" line="201" />
         <source>&amp;Continue</source>
         <translation>续写(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="194" />
+        <location filename="../../writer_app/ui/main_window.py" line="202" />
         <source>Let the model continue the text before the cursor (Ctrl+Enter)</source>
         <translation>让模型续写光标前的文字（Ctrl+Enter）</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="196" />
+        <location filename="../../writer_app/ui/main_window.py" line="204" />
         <source>S&amp;top</source>
         <translation>停止(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="197" />
+        <location filename="../../writer_app/ui/main_window.py" line="205" />
         <source>Stop the generation (Esc)</source>
         <translation>停止生成（Esc）</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="199" />
+        <location filename="../../writer_app/ui/main_window.py" line="207" />
         <source>&amp;Retry</source>
         <translation>重试(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="200" />
+        <location filename="../../writer_app/ui/main_window.py" line="208" />
         <source>Replace the last generation with a new sample (Ctrl+R)</source>
         <translation>用新的采样替换上一次生成（Ctrl+R）</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="202" />
+        <location filename="../../writer_app/ui/main_window.py" line="210" />
         <source>&amp;Choose Model…</source>
         <translation>选择模型(&amp;C)…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="204" />
+        <location filename="../../writer_app/ui/main_window.py" line="212" />
         <source>Choose the model, device and precision</source>
         <translation>选择模型、设备和精度</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="205" />
+        <location filename="../../writer_app/ui/main_window.py" line="213" />
         <source>&amp;Default Model</source>
         <translation>默认模型(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="206" />
+        <location filename="../../writer_app/ui/main_window.py" line="214" />
         <source>Open Model &amp;Folder…</source>
         <translation>打开模型文件夹(&amp;F)…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="207" />
+        <location filename="../../writer_app/ui/main_window.py" line="215" />
         <source>Open &amp;GGUF File…</source>
         <translation>打开 GGUF 文件(&amp;G)…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="208" />
+        <location filename="../../writer_app/ui/main_window.py" line="216" />
         <source>Load from &amp;Hub…</source>
         <translation>从 Hub 加载(&amp;H)…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="209" />
+        <location filename="../../writer_app/ui/main_window.py" line="217" />
         <source>C&amp;ancel Loading</source>
         <translation>取消加载(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="211" />
+        <location filename="../../writer_app/ui/main_window.py" line="219" />
         <source>Insert Candidate {n}</source>
         <translation>插入候选词 {n}</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="216" />
+        <location filename="../../writer_app/ui/main_window.py" line="224" />
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="218" />
+        <location filename="../../writer_app/ui/main_window.py" line="226" />
         <source>Open &amp;Recent</source>
         <translation>最近打开(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="224" />
+        <location filename="../../writer_app/ui/main_window.py" line="232" />
         <source>&amp;Edit</source>
         <translation>编辑(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="225" />
+        <location filename="../../writer_app/ui/main_window.py" line="233" />
         <source>&amp;Undo</source>
         <translation>撤销(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="226" />
+        <location filename="../../writer_app/ui/main_window.py" line="234" />
         <source>&amp;Redo</source>
         <translation>重做(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="232" />
+        <location filename="../../writer_app/ui/main_window.py" line="240" />
         <source>Insert &amp;Candidate</source>
         <translation>插入候选词(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="241" />
+        <location filename="../../writer_app/ui/main_window.py" line="249" />
         <source>&amp;Model</source>
         <translation>模型(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="247" />
+        <location filename="../../writer_app/ui/main_window.py" line="255" />
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="258" />
+        <location filename="../../writer_app/ui/main_window.py" line="266" />
         <source>Versions</source>
         <translation>版本</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="269" />
+        <location filename="../../writer_app/ui/main_window.py" line="277" />
         <source>&amp;Instructions / Memory</source>
         <translation>指示 / 记忆(&amp;I)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="273" />
+        <location filename="../../writer_app/ui/main_window.py" line="281" />
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="274" />
+        <location filename="../../writer_app/ui/main_window.py" line="282" />
         <source>&amp;About Writer</source>
         <translation>关于 Writer(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="275" />
+        <location filename="../../writer_app/ui/main_window.py" line="283" />
         <source>&amp;Copy Diagnostics</source>
         <translation>复制诊断信息(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="277" />
+        <location filename="../../writer_app/ui/main_window.py" line="285" />
         <source>Generation</source>
         <translation>生成</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="293" />
+        <location filename="../../writer_app/ui/main_window.py" line="301" />
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="294" />
+        <location filename="../../writer_app/ui/main_window.py" line="302" />
         <source>Stop loading; the current model stays</source>
         <translation>停止加载；保留当前模型</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="297" />
+        <location filename="../../writer_app/ui/main_window.py" line="305" />
         <source>No model</source>
         <translation>未加载模型</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="302" />
+        <location filename="../../writer_app/ui/main_window.py" line="310" />
         <source>The loaded model</source>
         <translation>已加载的模型</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="303" />
+        <location filename="../../writer_app/ui/main_window.py" line="311" />
         <source>Where the model runs</source>
         <translation>模型运行的位置</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="304" />
+        <location filename="../../writer_app/ui/main_window.py" line="312" />
         <source>The precision the model computes in</source>
         <translation>模型的计算精度</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="305" />
+        <location filename="../../writer_app/ui/main_window.py" line="313" />
         <source>Speed of the last generation</source>
         <translation>上一次生成的速度</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="307" />
+        <location filename="../../writer_app/ui/main_window.py" line="315" />
+        <location filename="../../writer_app/ui/main_window.py" line="585" />
         <source>Tokens of text given to the model / the most it takes</source>
         <translation>提供给模型的词元数 / 模型最多可接受的词元数</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="702" />
+        <location filename="../../writer_app/ui/main_window.py" line="360" />
+        <source>Loading {spec}…</source>
+        <translation>正在加载 {spec}…</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/main_window.py" line="374" />
+        <source>Loading cancelled; still using {name}</source>
+        <translation>已取消加载；仍在使用 {name}</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/main_window.py" line="376" />
+        <source>Loading cancelled</source>
+        <translation>已取消加载</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/main_window.py" line="378" />
+        <source>Could not load {spec}: {reason}</source>
+        <translation>无法加载 {spec}：{reason}</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/main_window.py" line="380" />
+        <source>still using {name}; </source>
+        <translation>仍在使用 {name}；</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/main_window.py" line="399" />
+        <source>Precision: {precision}</source>
+        <translation>精度：{precision}</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/main_window.py" line="402" />
+        <source>{name} is ready</source>
+        <translation>{name} 已就绪</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/main_window.py" line="516" />
+        <source>Generation failed: {reason}</source>
+        <translation>生成失败：{reason}</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/main_window.py" line="550" />
+        <source>Token {n}: drew “{token}” ({percent}% under the settings)</source>
+        <translation>第 {n} 个词元：抽中“{token}”（当前设置下 {percent}%）</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/main_window.py" line="554" />
+        <source>Token {n}: drew a token outside the top list</source>
+        <translation>第 {n} 个词元：抽中列表之外的词元</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/main_window.py" line="560" />
+        <source>{rate} tokens/s</source>
+        <translation>{rate} 词元/秒</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/main_window.py" line="566" />
+        <source>, seed {seed}</source>
+        <translation>，种子 {seed}</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/main_window.py" line="569" />
+        <source>{tokens} tokens at {rate}/s — {reason}</source>
+        <translation>{tokens} 个词元，{rate}/秒 — {reason}</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/main_window.py" line="575" />
+        <source>the model ended the text</source>
+        <translation>模型结束了文本</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/main_window.py" line="576" />
+        <source>reached the length limit</source>
+        <translation>达到长度上限</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/main_window.py" line="577" />
+        <source>stopped</source>
+        <translation>已停止</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/main_window.py" line="578" />
+        <source>the context window is full</source>
+        <translation>上下文窗口已满</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/main_window.py" line="582" />
+        <source>Context {used} / {window}</source>
+        <translation>上下文 {used} / {window}</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/main_window.py" line="586" />
+        <source>The oldest {count} tokens did not fit and were left out.</source>
+        <translation>最早的 {count} 个词元放不下，已被略去。</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/main_window.py" line="647" />
+        <source>After “{text}”</source>
+        <translation>在“{text}”之后</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/main_window.py" line="649" />
+        <source>At the start of the document</source>
+        <translation>在文档开头</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/main_window.py" line="688" />
+        <source>Opened {name}</source>
+        <translation>已打开 {name}</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/main_window.py" line="693" />
+        <source>{name} will be created when you save</source>
+        <translation>保存时将创建 {name}</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/main_window.py" line="737" />
+        <source>Saved {name}</source>
+        <translation>已保存 {name}</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/main_window.py" line="750" />
+        <location filename="../../writer_app/ui/main_window.py" line="798" />
         <source>Untitled</source>
         <translation>未命名</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="704" />
+        <location filename="../../writer_app/ui/main_window.py" line="752" />
         <source>Restored unsaved changes to {name} from {when}</source>
         <translation>已恢复 {name} 中 {when} 未保存的更改</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="706" />
+        <location filename="../../writer_app/ui/main_window.py" line="754" />
         <source>they are not saved yet: press Ctrl+S to keep them</source>
         <translation>它们尚未保存：按 Ctrl+S 保存</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="720" />
+        <location filename="../../writer_app/ui/main_window.py" line="768" />
         <source>(none yet)</source>
         <translation>（暂无）</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="727" />
+        <location filename="../../writer_app/ui/main_window.py" line="775" />
         <source>About Writer</source>
         <translation>关于 Writer</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="728" />
+        <location filename="../../writer_app/ui/main_window.py" line="776" />
         <source>Writer — write with a local language model at your side.</source>
         <translation>Writer —— 让本地语言模型陪你写作。</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="737" />
+        <location filename="../../writer_app/ui/main_window.py" line="785" />
         <source>Diagnostics copied to the clipboard</source>
         <translation>诊断信息已复制到剪贴板</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/main_window.py" line="797" />
+        <source>Save the changes to {name}?</source>
+        <translation>保存对 {name} 的更改吗？</translation>
     </message>
 </context>
 <context>

@@ -35,3 +35,32 @@ def test_english_needs_no_translator(qapp):
     assert install_translations(qapp, "en") == "en"
     assert chosen_language("zh_CN") == "zh_CN"
     assert chosen_language("system") in ("en", "zh_CN")
+
+
+def test_every_translation_keeps_its_placeholders_and_is_finished():
+    """A translated message formatted with .format(name=...) must keep each {name}."""
+    import re
+    import xml.etree.ElementTree as ElementTree
+
+    from writer_app.paths import resources_dir
+
+    placeholder = re.compile(r"\{[a-z_0-9]*\}")
+    tree = ElementTree.parse(resources_dir() / "translations" / "writer_zh_CN.ts")
+    messages = tree.getroot().iter("message")
+    checked = 0
+    for message in messages:
+        source = message.findtext("source") or ""
+        translation = message.find("translation")
+        assert translation is not None and translation.get("type") != "unfinished", source
+        assert sorted(placeholder.findall(translation.text or "")) == \
+            sorted(placeholder.findall(source)), source
+        checked += 1
+    assert checked >= 170
+
+
+def test_streamed_step_and_status_texts_are_translated(chinese, make_window):
+    window = make_window(load=None)
+    window._show_context(1200, 4096, dropped=30)
+    assert window.context_label.text() == "上下文 1,200 / 4,096"
+    assert "最早的 30 个词元" in window.context_label.toolTip()
+    assert window._stop_reason_text("eos") == "模型结束了文本"

@@ -66,8 +66,6 @@ log = logging.getLogger(__name__)
 APP_TITLE = "Writer"
 STATE_VERSION = 1  # bump when docks change, so an old saved layout is not applied
 STEP_PANE_INTERVAL = 0.1  # s between two streamed steps shown in the pane (10 a second)
-_STOP_REASONS = {"eos": "the model ended the text", "length": "reached the length limit",
-                 "cancelled": "stopped", "context-full": "the context window is full"}
 
 
 def window_state_path() -> Path:
@@ -359,7 +357,7 @@ class MainWindow(QMainWindow):
         self.load_progress.show()
         self.cancel_load_button.show()
         self._update_actions()
-        self.statusBar().showMessage(f"Loading {choice.spec}…")
+        self.statusBar().showMessage(self.tr("Loading {spec}…").format(spec=choice.spec))
         loading = self.worker.load(choice.spec, choice.device, choice.dtype,
                                    on_progress=self._on_load_progress)  # queued now, in order
         self._spawn(self._load(choice, self._loads, loading))
@@ -372,11 +370,15 @@ class MainWindow(QMainWindow):
             if number == self._loads and not self._closing:
                 self._end_loading()
                 if error.cancelled:
-                    kept = f"; still using {self.model_info.name}" if self.model_info else ""
-                    self.statusBar().showMessage(f"Loading cancelled{kept}", 6000)
+                    self.statusBar().showMessage(
+                        self.tr("Loading cancelled; still using {name}").format(
+                            name=self.model_info.name) if self.model_info
+                        else self.tr("Loading cancelled"), 6000)
                 else:
-                    message = f"Could not load {choice.spec}: {error.message}"
-                    kept = (f"still using {self.model_info.name}; " if self.model_info else "")
+                    message = self.tr("Could not load {spec}: {reason}").format(
+                        spec=choice.spec, reason=error.message)
+                    kept = (self.tr("still using {name}; ").format(name=self.model_info.name)
+                            if self.model_info else "")
                     self.message_bar.show_message(message, kept + error.hint, error.details)
                     self.statusBar().clearMessage()
                     self.modelLoadFailed.emit(message)
@@ -394,9 +396,10 @@ class MainWindow(QMainWindow):
         self.model_label.setToolTip(f"{info.name}\n{info.spec}")
         self.device_label.setText(info.device)
         self.dtype_label.setText(info.short_precision)
-        self.dtype_label.setToolTip(f"Precision: {info.precision}")
+        self.dtype_label.setToolTip(self.tr("Precision: {precision}").format(
+            precision=info.precision))
         self._show_context(0, info.context_window)
-        self.statusBar().showMessage(f"{info.name} is ready", 4000)
+        self.statusBar().showMessage(self.tr("{name} is ready").format(name=info.name), 4000)
         if self.message_bar.isVisible() and self.message_bar.property("level") == "error":
             self.message_bar.dismiss()
         self._pane_has_logits = False
@@ -510,7 +513,8 @@ class MainWindow(QMainWindow):
             summary = stream.summary
         except WorkerError as error:
             if not error.cancelled and not self._closing:
-                self.message_bar.show_message(f"Generation failed: {error.message}",
+                self.message_bar.show_message(self.tr("Generation failed: {reason}").format(
+                                              reason=error.message),
                                               error.hint, error.details)
         finally:
             if not self._closing:
@@ -542,29 +546,45 @@ class MainWindow(QMainWindow):
         if step is None or self._stream is None or self._closing:
             return
         chosen = next((t for t in step.alternatives if t.id == step.token_id), None)
-        drew = (f"“{visible_token(chosen)}” ({chosen.sampled_prob * 100:.0f}% under the "
-                f"settings)" if chosen else "a token outside the top list")
-        self.pane.show_tokens(step.alternatives, f"Token {step.index + 1}: drew {drew}",
-                              chosen_id=step.token_id)
+        if chosen:
+            heading = self.tr("Token {n}: drew “{token}” ({percent}% under the settings)").format(
+                n=step.index + 1, token=visible_token(chosen),
+                percent=f"{chosen.sampled_prob * 100:.0f}")
+        else:
+            heading = self.tr("Token {n}: drew a token outside the top list").format(
+                n=step.index + 1)
+        self.pane.show_tokens(step.alternatives, heading, chosen_id=step.token_id)
         self._step_shown_at = time.monotonic()
 
     def _show_summary(self, summary: GenerationSummary) -> None:
-        self.speed_label.setText(f"{summary.tokens_per_second:.1f} tokens/s")
+        self.speed_label.setText(self.tr("{rate} tokens/s").format(
+            rate=f"{summary.tokens_per_second:.1f}"))
         if summary.context is not None:
             self._show_context(summary.context.used + summary.tokens, summary.context.window,
                                summary.context.dropped)
-        reason = _STOP_REASONS.get(summary.stop_reason, summary.stop_reason)
-        seed = f", seed {summary.seed}" if summary.seed is not None else ""
+        reason = self._stop_reason_text(summary.stop_reason)
+        seed = self.tr(", seed {seed}").format(seed=summary.seed) \
+            if summary.seed is not None else ""
         self.statusBar().showMessage(
-            f"{summary.tokens} tokens at {summary.tokens_per_second:.1f}/s — {reason}{seed}",
+            self.tr("{tokens} tokens at {rate}/s — {reason}").format(
+                tokens=summary.tokens, rate=f"{summary.tokens_per_second:.1f}",
+                reason=reason) + seed,
             8000)
 
+    def _stop_reason_text(self, reason: str) -> str:
+        texts = {"eos": self.tr("the model ended the text"),
+                 "length": self.tr("reached the length limit"),
+                 "cancelled": self.tr("stopped"),
+                 "context-full": self.tr("the context window is full")}
+        return texts.get(reason, reason)
+
     def _show_context(self, used: int, window: int, dropped: int = 0) -> None:
-        self.context_label.setText(f"Context {used:,} / {window:,}")
+        self.context_label.setText(self.tr("Context {used} / {window}").format(
+            used=f"{used:,}", window=f"{window:,}"))
         self.context_label.setToolTip(
-            "Tokens of text given to the model / the most it takes"
-            + (f"\nThe oldest {dropped} tokens did not fit and were left out." if dropped
-               else ""))
+            self.tr("Tokens of text given to the model / the most it takes")
+            + ("\n" + self.tr("The oldest {count} tokens did not fit and were left out.")
+               .format(count=dropped) if dropped else ""))
 
     # ---- the pane ---------------------------------------------------------------------------
 
@@ -624,8 +644,9 @@ class MainWindow(QMainWindow):
         self._pane_shown = number
         before = " ".join(self.editor.text_before_cursor().split())
         tail = before[-24:]
-        heading = f"After “…{tail}”" if len(before) > 24 else (
-            f"After “{tail}”" if tail else "At the start of the document")
+        heading = self.tr("After “{text}”").format(
+            text=f"…{tail}" if len(before) > 24 else tail) if tail \
+            else self.tr("At the start of the document")
         self.pane.show_tokens(result.tokens, heading)
         self._show_context(result.context.used, result.context.window, result.context.dropped)
         self.paneUpdated.emit()
@@ -664,11 +685,12 @@ class MainWindow(QMainWindow):
                 return False
             self.encoding, self.newline = document.encoding, document.newline
             self.editor.setPlainText(document.text)
-            self.statusBar().showMessage(f"Opened {path.name}", 4000)
+            self.statusBar().showMessage(self.tr("Opened {name}").format(name=path.name), 4000)
         else:
             self.encoding, self.newline = "utf-8", "\n"
             self.editor.setPlainText("")
-            self.statusBar().showMessage(f"{path.name} will be created when you save", 6000)
+            self.statusBar().showMessage(
+                self.tr("{name} will be created when you save").format(name=path.name), 6000)
         self.editor.document().setModified(False)
         self._set_path(path.resolve() if path.exists() else path.absolute())
         self._remember_file(self.path)
@@ -712,7 +734,7 @@ class MainWindow(QMainWindow):
         self.editor.document().setModified(False)
         self._set_path(path)
         self._remember_file(path)
-        self.statusBar().showMessage(f"Saved {path.name}", 4000)
+        self.statusBar().showMessage(self.tr("Saved {name}").format(name=path.name), 4000)
         return True
 
     def restore_unsaved(self, entry: JournalEntry) -> None:
@@ -772,7 +794,8 @@ class MainWindow(QMainWindow):
             return True
         buttons = QMessageBox.StandardButton
         answer = QMessageBox.question(
-            self, APP_TITLE, f"Save the changes to {self.path.name if self.path else 'Untitled'}?",
+            self, APP_TITLE, self.tr("Save the changes to {name}?").format(
+                name=self.path.name if self.path else self.tr("Untitled")),
             buttons.Save | buttons.Discard | buttons.Cancel, buttons.Save)
         if answer == buttons.Save:
             return self.save()
