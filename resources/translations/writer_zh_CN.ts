@@ -75,6 +75,29 @@
     </message>
 </context>
 <context>
+    <name>HotExit</name>
+    <message>
+        <location filename="../../writer_app/ui/hot_exit.py" line="93" />
+        <source>just now</source>
+        <translation>刚才</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/hot_exit.py" line="95" />
+        <source>{count} minutes ago</source>
+        <translation>{count} 分钟前</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/hot_exit.py" line="98" />
+        <source>{count} hours ago</source>
+        <translation>{count} 小时前</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/hot_exit.py" line="100" />
+        <source>on {date}</source>
+        <translation>于 {date}</translation>
+    </message>
+</context>
+<context>
     <name>InstructionsField</name>
     <message>
         <location filename="../../writer_app/ui/instructions.py" line="26" />

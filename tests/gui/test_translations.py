@@ -55,7 +55,7 @@ def test_every_translation_keeps_its_placeholders_and_is_finished():
         assert sorted(placeholder.findall(translation.text or "")) == \
             sorted(placeholder.findall(source)), source
         checked += 1
-    assert checked >= 170
+    assert checked >= 174
 
 
 def test_streamed_step_and_status_texts_are_translated(chinese, make_window):
@@ -64,3 +64,13 @@ def test_streamed_step_and_status_texts_are_translated(chinese, make_window):
     assert window.context_label.text() == "上下文 1,200 / 4,096"
     assert "最早的 30 个词元" in window.context_label.toolTip()
     assert window._stop_reason_text("eos") == "模型结束了文本"
+
+
+def test_the_restore_message_says_how_long_ago_in_chinese(chinese):
+    import time
+
+    from writer_app.ui.hot_exit import describe_age
+
+    assert describe_age(time.time()) == "刚才"
+    assert describe_age(time.time() - 12 * 60) == "12 分钟前"
+    assert describe_age(time.time() - 3 * 3600) == "3 小时前"

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QCoreApplication, QObject, QTimer
 
 from writer_app.journal import Journal, JournalEntry
 
@@ -87,12 +87,15 @@ class HotExit(QObject):
 
 
 def describe_age(saved_at: float) -> str:
-    """'just now', '5 minutes ago', ... for the restore message."""
+    """'just now', '5 minutes ago', ... for the restore message, in the window's language."""
     seconds = max(0, time.time() - saved_at)
     if seconds < 90:
-        return "just now"
+        return QCoreApplication.translate("HotExit", "just now")
     if seconds < 90 * 60:
-        return f"{round(seconds / 60)} minutes ago"
+        return QCoreApplication.translate("HotExit", "{count} minutes ago").format(
+            count=round(seconds / 60))
     if seconds < 36 * 3600:
-        return f"{round(seconds / 3600)} hours ago"
-    return time.strftime("on %Y-%m-%d %H:%M", time.localtime(saved_at))
+        return QCoreApplication.translate("HotExit", "{count} hours ago").format(
+            count=round(seconds / 3600))
+    return QCoreApplication.translate("HotExit", "on {date}").format(
+        date=time.strftime("%Y-%m-%d %H:%M", time.localtime(saved_at)))
