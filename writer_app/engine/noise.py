@@ -110,18 +110,16 @@ class StreamNoise:
                 values[index] = values[previous]
                 continue
             self._skip(start - position)
-            high, low = self._bits.random_raw(WORDS_PER_DRAW).astype(np.uint64)
-            values[index] = _exponential((high << np.uint64(32)) | low)
+            values[index] = _exponentials(self._bits.random_raw(WORDS_PER_DRAW))[0]
             position, previous = start + WORDS_PER_DRAW, index
         self._skip(self._vocab_size * WORDS_PER_DRAW - position)
         return torch.from_numpy(values).to(ids.device)
 
     def _all_then_pick(self, wanted: np.ndarray) -> np.ndarray:
         """Many survivors (top-k off): draw the whole vector's words, transform the wanted."""
-        words = self._bits.random_raw(self._vocab_size * WORDS_PER_DRAW).astype(np.uint64)
-        high, low = words[2 * wanted], words[2 * wanted + 1]
-        uniform = ((high << np.uint64(32)) | low) & _DOUBLE_BITS
-        return (-np.log1p(-(uniform.astype(np.float64) * 2.0 ** -53))).astype(np.float32)
+        words = self._bits.random_raw(self._vocab_size * WORDS_PER_DRAW)
+        pairs = words.reshape(-1, WORDS_PER_DRAW)[wanted]  # [K, 2]: each id's two words
+        return _exponentials(pairs.reshape(-1))
 
     def _skip(self, words: int) -> None:
         if words > 0:
@@ -131,10 +129,12 @@ class StreamNoise:
         pass
 
 
-def _exponential(word: np.uint64) -> np.float32:
-    """torch's CPU exponential transform of one 64-bit draw: 53 bits -> u -> -log1p(-u)."""
-    uniform = float(word & _DOUBLE_BITS) * 2.0 ** -53
-    return np.float32(-np.log1p(-uniform))
+def _exponentials(words: np.ndarray) -> np.ndarray:
+    """torch's CPU exponential transform of consecutive word pairs (high word first):
+    53 bits of each 64-bit draw -> u in [0, 1) -> -log1p(-u), as float32."""
+    pairs = words.astype(np.uint64).reshape(-1, WORDS_PER_DRAW)
+    draws = ((pairs[:, 0] << np.uint64(32)) | pairs[:, 1]) & _DOUBLE_BITS
+    return (-np.log1p(-(draws.astype(np.float64) * 2.0 ** -53))).astype(np.float32)
 
 
 @functools.cache

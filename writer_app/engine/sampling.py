@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import torch
 
-from writer_app.engine.noise import Noise, full_noise
+from writer_app.engine.noise import FullNoise, Noise
 from writer_app.engine.params import SamplingParams
 
 
@@ -95,11 +95,9 @@ def draw_token(distribution: Distribution, generator: torch.Generator | None = N
     """
     if distribution.greedy:
         return int(distribution.ids[0])
-    if noise is not None:
-        values = noise.at(distribution.ids)
-    else:
-        values = full_noise(distribution.vocab_size, generator,
-                            distribution.probs.device)[distribution.ids]
+    if noise is None:
+        noise = FullNoise(distribution.vocab_size, generator, distribution.probs.device)
+    values = noise.at(distribution.ids)
     # multinomial takes argmax(full / noise) over the whole vocabulary, where every entry
     # outside `ids` is 0: the same float32 divisions on the survivors, first index on ties.
     scores = distribution.probs.float() / values
