@@ -1,7 +1,7 @@
 """The composition root: settings, the engine worker and the window, wired together.
 
-The window is shown first and only then is the model loaded, on the worker thread: torch
-alone takes seconds to import, and nothing of it is imported on this thread.
+The window is shown first and only then is the model loaded, in the engine's own process:
+torch alone takes seconds to import, and nothing of it is imported in the window's.
 """
 
 from __future__ import annotations
@@ -56,7 +56,8 @@ def run_gui(path: str | None = None, model: str | None = None, device: str | Non
     icon = paths.resources_dir() / "icons" / "writer-app.svg"
     if icon.is_file():
         app.setWindowIcon(QIcon(str(icon)))
-    engine = worker or EngineWorker(context_limit=settings.get("model.context_limit"))
+    engine = worker or EngineWorker(context_limit=settings.get("model.context_limit"),
+                                    separate_process=True)
     window = MainWindow(engine, settings)
     previous_hook = install_excepthook(lambda: window)
     if path:

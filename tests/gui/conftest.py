@@ -100,8 +100,10 @@ def make_window(qtbot, running_loop, tiny_loaded, tmp_path) -> Iterator[Callable
     windows: list[MainWindow] = []
 
     def make(load: str | None = "tiny", gate: threading.Event | None = None,
-             state_path=None, loader=None, timeout: int = 20_000) -> MainWindow:
-        worker = EngineWorker(loader or tiny_loader(tiny_loaded, gate))
+             state_path=None, loader=None, timeout: int = 20_000,
+             separate_process: bool = False) -> MainWindow:
+        worker = EngineWorker(loader or tiny_loader(tiny_loaded, gate),
+                              separate_process=separate_process)
         settings = Settings(path=tmp_path / "settings.json")
         window = MainWindow(worker, settings, state_path=state_path or tmp_path / "window.ini")
         windows.append(window)  # closed below, not by qtbot: it closes before this teardown

@@ -30,17 +30,21 @@ def poll():
                 facts["loaded_s"] = time.perf_counter() - started
                 facts["title"] = window.windowTitle()
                 facts["model"] = window.model_label.text()
+                facts["torch_in_window_process"] = "torch" in sys.modules
                 window.close()
                 return
     QTimer.singleShot(5, poll)
 
 QTimer.singleShot(0, poll)
 facts["code"] = run_gui(sys.argv[1], model=sys.argv[2], device="cpu", dtype="float32")
+import multiprocessing
+facts["engine_processes_left"] = len(multiprocessing.active_children())
 print(json.dumps(facts))
 """
 
 
 def test_run_gui_shows_the_window_before_torch_then_loads_and_exits(tmp_path, tiny_model_dir):
+    """The model loads in the engine's process: torch never enters the window's."""
     document = tmp_path / "story.txt"
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "LANG": "C.UTF-8"}
     result = subprocess.run([sys.executable, "-c", SCRIPT, str(document), str(tiny_model_dir)],
@@ -50,6 +54,8 @@ def test_run_gui_shows_the_window_before_torch_then_loads_and_exits(tmp_path, ti
     print(facts)
     assert facts["code"] == 0
     assert facts["torch_imported_when_shown"] is False
+    assert facts["torch_in_window_process"] is False
+    assert facts["engine_processes_left"] == 0
     assert facts["shown_s"] < facts["loaded_s"]
     assert facts["title"].startswith("story.txt")
     assert facts["model"] == tiny_model_dir.name or facts["model"]

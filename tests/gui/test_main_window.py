@@ -42,6 +42,25 @@ def test_loading_shows_the_model_in_the_status_bar_and_fills_the_pane(qtbot, mak
     assert window.load_progress.isHidden()
 
 
+def test_the_window_works_with_the_engine_in_its_own_process(qtbot, make_window,
+                                                             tiny_model_dir):
+    """As the app runs it: the model in a child process, the pane, Continue and undo."""
+    from tests.unit.child_loaders import quiet_loader
+
+    window = make_window(load=str(tiny_model_dir), loader=quiet_loader, separate_process=True,
+                         timeout=120_000)
+    assert window.model_info is not None, window.message_bar._text.text()
+    assert window.model_label.text() == tiny_model_dir.name
+    type_text(qtbot, window, "The sea")
+    qtbot.waitUntil(lambda: len(window.pane.tokens) == window._top_n, timeout=TIMEOUT)
+    window.sampling.set_params(SEEDED, emit=True)
+    original = window.editor.text()
+    summary = generate(qtbot, window)
+    assert summary.tokens > 0 and len(window.editor.text()) > len(original)
+    press(qtbot, window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert window.editor.text() == original
+
+
 def test_continue_streams_text_that_one_undo_removes(qtbot, make_window):
     window = make_window()
     window.sampling.set_params(SEEDED, emit=True)

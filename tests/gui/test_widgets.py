@@ -14,7 +14,7 @@ pytestmark = pytest.mark.gui
 
 
 def token(text: str, piece: str, prob: float = 0.5, sampled: float = 0.5):
-    from writer_app.engine.session import TokenInfo
+    from writer_app.engine.results import TokenInfo
 
     return TokenInfo(1, text, piece, prob, sampled)
 

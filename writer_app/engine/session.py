@@ -24,6 +24,7 @@ from writer_app.engine.decoding import IncrementalDecoder
 from writer_app.engine.device import MAX_CPU_THREADS, usable_cpu_count
 from writer_app.engine.noise import Noise, noise_for
 from writer_app.engine.params import Mode, SamplingParams
+from writer_app.engine.results import ContextUsage, NextTokens, Step, TokenInfo
 from writer_app.engine.sampling import (
     Candidate,
     Distribution,
@@ -54,54 +55,11 @@ MAX_CHARS_PER_TOKEN = 16  # generous: real vocabularies average 3-4 characters p
 CHARACTER_BLOCK = 65_536  # a huge text is cut in blocks of characters, for the same reason
 DEFAULT_TOP_N = 10
 
+__all__ = ["ContextUsage", "GenerationCancelled", "ModelSession", "NextTokens", "Step",
+           "TokenInfo"]
+
 ParamsSource = SamplingParams | Callable[[], SamplingParams]
 CancelSource = threading.Event | Callable[[], bool] | None
-
-
-@dataclass(frozen=True)
-class TokenInfo:
-    """A candidate token as plain values: what the pane and the command line show."""
-
-    id: int
-    text: str  # the token decoded on its own
-    piece: str  # the vocabulary entry, e.g. "▁the" or "<0xE4>" for a partial character
-    prob: float  # softmax of the raw logits
-    sampled_prob: float  # probability under the sampling settings (0 where cut)
-
-
-@dataclass(frozen=True)
-class ContextUsage:
-    """How much of the text reached the model."""
-
-    used: int  # tokens given to the model
-    dropped: int  # tokens cut from the left to fit the window
-    window: int  # the most tokens the model is given
-
-
-@dataclass(frozen=True)
-class NextTokens:
-    """The most likely next tokens at the end of a text."""
-
-    tokens: tuple[TokenInfo, ...]
-    context: ContextUsage
-    params: SamplingParams
-
-
-@dataclass(frozen=True)
-class Step:
-    """One generated token.
-
-    A stream that ends while complete characters are still held back ends with one more
-    step that carries only that text: token_id -1, probabilities 0, no alternatives.
-    """
-
-    index: int  # 0 for the first generated token
-    token_id: int
-    text: str  # the text it adds ("" while a multi-token character is incomplete)
-    prob: float  # its raw probability
-    sampled_prob: float  # its probability under the settings it was drawn with
-    alternatives: tuple[TokenInfo, ...]  # the distribution it was drawn from, top first
-    row: int = 0  # which of several parallel samples (generate_many) it belongs to
 
 
 class StopReason(enum.StrEnum):

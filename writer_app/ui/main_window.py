@@ -58,7 +58,7 @@ from writer_app.worker import EngineWorker, GenerationStream, LiveParams, ModelI
 from writer_app.worker.background import run_in_thread
 
 if TYPE_CHECKING:
-    from writer_app.engine.session import NextTokens, Step
+    from writer_app.engine.results import NextTokens, Step
     from writer_app.worker import GenerationSummary
 
 log = logging.getLogger(__name__)

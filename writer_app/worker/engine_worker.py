@@ -1,11 +1,13 @@
-"""The one thread that owns the model, and the async API the window awaits.
+"""The engine thread, and the async API the window awaits.
 
-Every torch call happens on the `writer-engine` thread: it imports torch, loads the
-model and serves requests one at a time. The GUI submits frozen request values and
-awaits the replies, which come back onto its asyncio loop through
-`loop.call_soon_threadsafe`. Stopping is a `threading.Event` set directly, never a queued
-message, so it takes effect between two tokens. Only the newest pane request matters:
-a new one drops older ones still waiting and interrupts one being computed.
+The GUI submits frozen request values and awaits the replies, which come back onto its
+asyncio loop through `loop.call_soon_threadsafe`. One `writer-engine` thread takes the
+requests one at a time and hands each to the engine: in the app, a child process that
+owns the model (`engine_process`), so that nothing the model does — not even the parts
+of a load that hold Python's GIL for a second — can freeze the window; in tests, an
+`EngineHost` on the thread itself. Stopping is a flag set directly, never a queued
+message, so it takes effect between two tokens. Only the newest pane request matters: a
+new one drops older ones still waiting and interrupts one being computed.
 
 This module imports neither Qt nor torch: it is tested with plain asyncio, and the
 window can appear before torch has finished importing.
@@ -17,15 +19,14 @@ import asyncio
 import contextlib
 import itertools
 import threading
-import traceback
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from writer_app.engine.params import SamplingParams
-from writer_app.errors import LoadCancelledError, WriterError
 from writer_app.worker.messages import (
+    SUPERSEDED,
     Failure,
     GenerateRequest,
     GenerationSummary,
@@ -37,62 +38,60 @@ from writer_app.worker.messages import (
     SuggestRequest,
     WorkerError,
 )
+from writer_app.worker.serving import EngineHost, Loader, failure_from, load_with_engine
 
 if TYPE_CHECKING:
-    from writer_app.engine.models import LoadedModel
-    from writer_app.engine.session import ModelSession, NextTokens, Step
+    from writer_app.engine.results import NextTokens, Step
 
 THREAD_NAME = "writer-engine"
 ProgressHandler = Callable[[str, float | None], None]
 
 
-class Loader(Protocol):
-    """Turns a model spec into a LoadedModel; runs on the engine thread."""
+class CancelFlag:
+    """A request's stop flag: set from the GUI thread, read by the engine between tokens.
 
-    def __call__(self, spec: str, device: str, dtype: str,
-                 progress: Callable[[Any], None],
-                 cancelled: Callable[[], bool]) -> LoadedModel: ...
-
-
-def load_with_engine(spec: str, device: str, dtype: str, progress: Callable[[Any], None],
-                     cancelled: Callable[[], bool], remember: bool = True) -> LoadedModel:
-    """The real loader: torch and transformers are imported here, on the engine thread.
-
-    `remember` adds the model to the user's recent list (benchmarks and tests opt out).
+    It can mirror itself onto a flag that the engine's child process reads. A mirror
+    removed with `unmirror` is never set afterwards (both happen under one lock), so a
+    late stop of a finished request cannot stop the next one.
     """
-    leave_a_core_for_the_window()
-    from writer_app.engine.models import load_model, remember_recent
-    from writer_app.engine.quiet import quiet_libraries
 
-    quiet_libraries()
-    loaded = load_model(spec, device=device, dtype=dtype, progress=progress, cancelled=cancelled)
-    if remember:
-        remember_recent(spec)
-    return loaded
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._set = False
+        self._mirrors: list[Any] = []
 
+    def set(self) -> None:
+        with self._lock:
+            self._set = True
+            for mirror in self._mirrors:
+                mirror.set()
 
-def leave_a_core_for_the_window() -> int:
-    """Give torch one thread fewer than the engine's default, so that the GUI thread has a
-    core of its own: torch's threads wait for each other at every operation, and one of
-    them losing its core to the window (or to another program) slows decoding ~3x on a
-    2-core machine. Returns the thread count."""
-    import torch
+    def is_set(self) -> bool:
+        return self._set
 
-    from writer_app.engine.device import configure_cpu_threads
+    def mirror(self, other: Any) -> None:
+        """Set `other` now if this flag is set, and whenever it is set until `unmirror`."""
+        with self._lock:
+            self._mirrors.append(other)
+            if self._set:
+                other.set()
 
-    threads = max(1, configure_cpu_threads() - 1)
-    torch.set_num_threads(threads)
-    return threads
-
-
-class _Superseded:
-    """The outcome of a pane request that a newer one made pointless."""
-
-    def __repr__(self) -> str:
-        return "SUPERSEDED"
+    def unmirror(self, other: Any) -> None:
+        with self._lock:
+            self._mirrors.remove(other)
 
 
-SUPERSEDED = _Superseded()
+class Engine(Protocol):
+    """Where requests are served: here (EngineHost) or in a child process
+    (ChildProcessEngine). Only the engine thread calls these."""
+
+    def execute(self, request: Request, event: Callable[[Any], None],
+                cancel: CancelFlag) -> object: ...
+
+    def close(self) -> None: ...
+
+    def abort(self) -> None:
+        """Stop at once, from any thread (a child process is killed); may be a no-op."""
 
 
 class _Reply:
@@ -120,7 +119,7 @@ class _Job:
     id: int
     request: Request
     reply: _Reply
-    cancel: threading.Event = field(default_factory=threading.Event)
+    cancel: CancelFlag = field(default_factory=CancelFlag)
 
 
 def _is_pane(request: Request) -> bool:
@@ -156,36 +155,30 @@ def _dropped_outcome(job: _Job) -> object:
     return Failure("The request was cancelled", "", cancelled=True)
 
 
-def failure_from(error: BaseException) -> Failure:
-    """Turn any exception into a value the window can show: message, hint, details."""
-    if isinstance(error, WriterError):
-        return Failure(error.message, error.hint, cancelled=isinstance(error, LoadCancelledError))
-    text = str(error).strip().splitlines()[0][:200] if str(error).strip() else ""
-    if isinstance(error, MemoryError) or "out of memory" in text.lower():
-        return Failure("The model ran out of memory",
-                       "choose a smaller model or precision (Model → Choose Model…)")
-    return Failure(f"{type(error).__name__}: {text}" if text else type(error).__name__,
-                   "this is a bug in Writer; the details help to fix it",
-                   details="".join(traceback.format_exception(error)))
-
-
 class EngineWorker:
     """Owns the model on one thread; the GUI talks to it only through these methods.
 
     `loader` makes a LoadedModel from a spec (tests pass one that returns a tiny model).
-    The thread starts with the first request; `shutdown()` must be called before exit.
+    With `separate_process` the model lives in a child process (what the app does; the
+    loader must then pickle: a module-level function or a partial of one); without it,
+    on the engine thread. The thread starts with the first request; `shutdown()` must be
+    called before exit.
     """
 
-    def __init__(self, loader: Loader = load_with_engine,
-                 context_limit: int | None = None) -> None:
-        self._loader = loader
-        self._context_limit = context_limit
+    def __init__(self, loader: Loader = load_with_engine, context_limit: int | None = None,
+                 *, separate_process: bool = False) -> None:
+        self._engine: Engine
+        if separate_process:
+            from writer_app.worker.engine_process import ChildProcessEngine
+
+            self._engine = ChildProcessEngine(loader, context_limit)
+        else:
+            self._engine = EngineHost(loader, context_limit)
         self._lock = threading.Condition()
         self._waiting: deque[_Job] = deque()
         self._running: _Job | None = None
         self._stopping = False
         self._ids = itertools.count(1)
-        self._session: ModelSession | None = None  # touched only on the engine thread
         self._thread = threading.Thread(target=self._serve, name=THREAD_NAME, daemon=True)
 
     # ---- the async API (call on the GUI's loop) -------------------------------------------
@@ -264,6 +257,9 @@ class EngineWorker:
             job.reply.outcome(_dropped_outcome(job))
         if self._thread.is_alive():
             self._thread.join(timeout)
+            if self._thread.is_alive():  # a load stuck in one long stage: stop its process
+                self._engine.abort()
+                self._thread.join(2.0)
         return not self._thread.is_alive()
 
     @property
@@ -321,93 +317,14 @@ class EngineWorker:
                         return
                     job = self._running = self._waiting.popleft()
                 try:
-                    outcome = self._execute(job)
-                except Exception as error:  # the boundary: every failure becomes a value
+                    outcome = self._engine.execute(job.request, job.reply.event, job.cancel)
+                except Exception as error:  # a bug in the bridge itself: still a value
                     outcome = failure_from(error)
                 with self._lock:
                     self._running = None
                 job.reply.outcome(outcome)
         finally:
-            self._session = None  # the model is freed on the thread that used it
-
-    def _execute(self, job: _Job) -> object:
-        request = job.request
-        if isinstance(request, LoadRequest):
-            return self._load(request, job)
-        if isinstance(request, ReweighRequest):
-            session = self._session
-            return session.reweigh(request.params, request.n) if session is not None else None
-        session = self._require_session()
-        if isinstance(request, NextTokensRequest):
-            from writer_app.engine.session import GenerationCancelled
-
-            try:
-                return session.next_tokens(request.text, request.params, request.n,
-                                           preamble=request.preamble, cancel=job.cancel)
-            except GenerationCancelled:
-                return SUPERSEDED
-        if isinstance(request, SuggestRequest):
-            return self._suggest(session, request, job)
-        return self._generate(session, request, job)
-
-    def _suggest(self, session: ModelSession, request: SuggestRequest,
-                 job: _Job) -> list[str] | _Superseded:
-        from writer_app.engine.boundaries import suggestion_end
-
-        params = request.params.with_changes(max_new_tokens=request.max_tokens)
-        generation = session.generate_many(request.text, params, request.n, cancel=job.cancel,
-                                           preamble=request.preamble, top_n=1,
-                                           cut=suggestion_end if request.at_sentence_end
-                                           else None)
-        rows = [""] * request.n
-        for step in generation:
-            rows[step.row] += step.text
-        if job.cancel.is_set():
-            return SUPERSEDED
-        distinct: list[str] = []
-        for row in rows:
-            if row.strip() and row not in distinct:
-                distinct.append(row)
-        return distinct
-
-    def _load(self, request: LoadRequest, job: _Job) -> ModelInfo:
-        if job.cancel.is_set():
-            raise LoadCancelledError("Model loading was cancelled")
-        job.reply.event(("Starting the engine", None))  # importing torch takes seconds
-
-        def progress(update: Any) -> None:
-            job.reply.event((update.stage, update.fraction))
-
-        loaded = self._loader(request.spec, request.device, request.dtype, progress,
-                              job.cancel.is_set)
-        if job.cancel.is_set():
-            raise LoadCancelledError("Model loading was cancelled")
-        from writer_app.engine.session import ModelSession
-
-        self._session = None  # let the old model go before the new one's cache grows
-        self._session = ModelSession(loaded, self._context_limit)
-        return ModelInfo(name=loaded.name, spec=loaded.spec, device=str(loaded.device),
-                         dtype=str(loaded.dtype).removeprefix("torch."),
-                         precision=loaded.precision or str(loaded.dtype).removeprefix("torch."),
-                         context_window=self._session.context_limit)
-
-    def _require_session(self) -> ModelSession:
-        if self._session is None:
-            raise WriterError("No model is loaded", "choose one with Model → Choose Model…")
-        return self._session
-
-    def _generate(self, session: ModelSession, request: GenerateRequest,
-                  job: _Job) -> GenerationSummary:
-        generation = session.generate(request.text, request.params, cancel=job.cancel,
-                                      preamble=request.preamble, top_n=request.top_n)
-        for step in generation:
-            job.reply.event(step)
-        stats = generation.stats
-        return GenerationSummary(seed=stats.seed, tokens=stats.tokens,
-                                 tokens_per_second=stats.tokens_per_second,
-                                 prefill_seconds=stats.prefill_seconds,
-                                 stop_reason=str(stats.stop_reason or "eos"),
-                                 context=stats.context)
+            self._engine.close()  # the model is freed by the thread that used it
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
-"""The plain values that cross between the GUI and the engine thread.
+"""The plain values that cross between the GUI and the engine.
 
 Requests go in as frozen values; results, progress, steps and failures come back as
-frozen values. Nothing here holds a tensor or a Qt object, and importing this module
-imports neither torch nor Qt, so the window can start before torch is loaded.
+frozen values. Nothing here holds a tensor or a Qt object, every value pickles (the
+engine runs in a child process), and importing this module imports neither torch nor
+Qt, so the window can start before torch is loaded.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from writer_app.engine.params import SamplingParams
 from writer_app.errors import WriterError
 
 if TYPE_CHECKING:
-    from writer_app.engine.session import ContextUsage
+    from writer_app.engine.results import ContextUsage
 
 
 # ---- requests ---------------------------------------------------------------------------
@@ -117,6 +118,22 @@ class Failure:
     hint: str
     cancelled: bool = False  # the user (or a newer request) stopped it: nothing to show
     details: str = ""  # a traceback, for errors that are bugs rather than user errors
+
+
+class Superseded:
+    """The outcome of a pane request that a newer one made pointless.
+
+    One instance, compared by identity; it pickles by name, so it stays that instance
+    after crossing from the engine's process."""
+
+    def __repr__(self) -> str:
+        return "SUPERSEDED"
+
+    def __reduce__(self) -> str:
+        return "SUPERSEDED"
+
+
+SUPERSEDED = Superseded()
 
 
 class WorkerError(WriterError):

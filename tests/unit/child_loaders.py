@@ -1,0 +1,37 @@
+"""Loaders for the engine's child process: module-level, so they pickle by name.
+
+The child imports this module (as `tests.unit.child_loaders`) to unpickle them.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+from writer_app.worker import load_with_engine
+
+FORWARD_SECONDS = 0.02
+
+
+def quiet_loader(spec: str, device: str, dtype: str, progress: Any, cancelled: Any) -> Any:
+    """The real loader, leaving the recent-models list alone."""
+    return load_with_engine(spec, device, dtype, progress, cancelled, remember=False)
+
+
+def slow_loader(spec: str, device: str, dtype: str, progress: Any, cancelled: Any) -> Any:
+    """The real loader; each forward pass then takes FORWARD_SECONDS more, like a bigger
+    model, so a test can act mid-generation. It also logs a line from the child."""
+    loaded = quiet_loader(spec, device, dtype, progress, cancelled)
+    loaded.model.register_forward_hook(lambda *_: time.sleep(FORWARD_SECONDS))
+    logging.getLogger("writer_app.tests").warning("loaded %s in the engine process",
+                                                  Path(spec).name)
+    return loaded
+
+
+def stuck_loader(spec: str, device: str, dtype: str, progress: Any, cancelled: Any) -> Any:
+    """A load stuck in one long stage that never looks at its cancel flag."""
+    progress(type("Progress", (), {"stage": "Stuck", "fraction": None})())
+    time.sleep(120)
+    raise AssertionError("the stuck load was not stopped")

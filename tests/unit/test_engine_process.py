@@ -1,0 +1,231 @@
+"""The engine in a child process: the same answers as on a thread, and what only a process
+can do wrong — a slider or a stop crossing over, a child that dies, one that hangs."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from writer_app.engine.params import SamplingParams
+from writer_app.worker import CancelFlag, EngineWorker, LiveParams, WorkerError
+from writer_app.worker.engine_process import ChildProcessEngine
+
+from .child_loaders import quiet_loader, slow_loader, stuck_loader
+
+GREEDY = SamplingParams(temperature=0.0, repetition_penalty=1.0, max_new_tokens=12)
+
+
+def _child_pid(worker: EngineWorker) -> int | None:
+    engine = worker._engine
+    assert isinstance(engine, ChildProcessEngine)
+    return engine.pid
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+async def _serve_a_little(worker: EngineWorker, folder: str):
+    info = await worker.load(folder, device="cpu", dtype="float32")
+    tokens = await worker.next_tokens("The sea", GREEDY, n=5)
+    hotter = await worker.reweigh(GREEDY.with_changes(temperature=1.5), n=5)
+    stream = worker.generate("Once upon", GREEDY)
+    steps = [step async for step in stream]
+    suggestions = await worker.suggest("The sea", GREEDY.with_changes(temperature=1.0, seed=3))
+    return info, tokens, hotter, steps, stream.summary, suggestions
+
+
+def test_the_engine_process_answers_like_the_engine_thread(tiny_model_dir, writer_home):
+    async def scenario(separate_process: bool):
+        worker = EngineWorker(quiet_loader, separate_process=separate_process)
+        try:
+            answers = await _serve_a_little(worker, str(tiny_model_dir))
+            pid = _child_pid(worker) if separate_process else os.getpid()
+        finally:
+            assert worker.shutdown(timeout=20)
+        return answers, pid
+
+    (info, tokens, hotter, steps, summary, suggestions), pid = asyncio.run(scenario(True))
+    expected, _ = asyncio.run(scenario(False))
+    assert pid is not None and pid != os.getpid()
+    assert _gone(pid)  # shutdown ended the child
+    assert info == expected[0]
+    assert [t.id for t in tokens.tokens] == [t.id for t in expected[1].tokens]
+    assert [t.prob for t in tokens.tokens] == pytest.approx([t.prob for t in expected[1].tokens])
+    assert [t.sampled_prob for t in hotter.tokens] == pytest.approx(
+        [t.sampled_prob for t in expected[2].tokens])
+    assert [s.token_id for s in steps] == [s.token_id for s in expected[3]]
+    assert "".join(s.text for s in steps) == "".join(s.text for s in expected[3])
+    assert summary.tokens == expected[4].tokens and summary.context == expected[4].context
+    assert suggestions and all(isinstance(text, str) for text in suggestions)
+
+
+def test_a_slider_and_a_stop_reach_a_generation_running_in_the_child(tiny_model_dir,
+                                                                     writer_home, caplog):
+    live = LiveParams(SamplingParams(temperature=5.0, top_k=0, top_p=1.0, seed=11,
+                                     repetition_penalty=1.0, max_new_tokens=400))
+
+    async def scenario():
+        worker = EngineWorker(slow_loader, separate_process=True)
+        try:
+            await worker.load(str(tiny_model_dir), device="cpu", dtype="float32")
+            stream = worker.generate("The sea", live)
+            steps = []
+            async for step in stream:
+                steps.append(step)
+                if len(steps) == 3:
+                    live.set(live().with_changes(temperature=0.0))  # the slider, mid-stream
+                    switched = len(steps)
+                if len(steps) == 30:
+                    stream.cancel()
+                    stopped_at = time.perf_counter()
+            return steps, switched, stream.summary, time.perf_counter() - stopped_at
+        finally:
+            assert worker.shutdown(timeout=20)
+
+    with caplog.at_level("WARNING"):
+        steps, switched, summary, stop_seconds = asyncio.run(scenario())
+    # greedy from shortly after the change: each token is the top candidate, drawn for sure
+    late = steps[switched + 5:]
+    assert late and all(s.token_id == s.alternatives[0].id and s.sampled_prob == 1.0
+                        for s in late)
+    early = steps[:switched]
+    assert any(s.sampled_prob < 1.0 for s in early)  # temperature 5 over the whole vocabulary
+    assert summary.stop_reason == "cancelled" and len(steps) < 40
+    assert stop_seconds < 5
+    assert any("loaded" in r.getMessage() and "engine process" in r.getMessage()
+               for r in caplog.records)  # the child's log reached this process's log
+
+
+def test_a_killed_engine_process_fails_its_request_and_the_next_load_starts_afresh(
+        tiny_model_dir, writer_home):
+    async def scenario():
+        worker = EngineWorker(slow_loader, separate_process=True)
+        try:
+            await worker.load(str(tiny_model_dir), device="cpu", dtype="float32")
+            first = _child_pid(worker)
+            stream = worker.generate("The sea", GREEDY.with_changes(max_new_tokens=400))
+            with pytest.raises(WorkerError) as killed:
+                async for step in stream:
+                    if step.index == 2:
+                        os.kill(first, signal.SIGKILL)  # as the kernel's out-of-memory killer
+            with pytest.raises(WorkerError) as no_model:
+                await worker.next_tokens("The sea", GREEDY)
+            await worker.load(str(tiny_model_dir), device="cpu", dtype="float32")
+            tokens = await worker.next_tokens("The sea", GREEDY, n=3)
+            return killed.value, no_model.value, first, _child_pid(worker), tokens
+        finally:
+            assert worker.shutdown(timeout=20)
+
+    killed, no_model, first, second, tokens = asyncio.run(scenario())
+    assert "stopped unexpectedly" in killed.message and "memory" in killed.hint
+    assert not killed.cancelled
+    assert no_model.message == "No model is loaded"  # a fresh child, and it says so
+    assert second is not None and second != first and len(tokens.tokens) == 3
+
+
+def test_shutdown_stops_a_child_stuck_in_a_load(writer_home):
+    async def scenario():
+        worker = EngineWorker(stuck_loader, separate_process=True)
+        stages: list[str] = []
+        load = asyncio.ensure_future(worker.load("anything",
+                                                 on_progress=lambda s, f: stages.append(s)))
+        while "Stuck" not in stages:
+            await asyncio.sleep(0.05)
+        pid = _child_pid(worker)
+        started = time.perf_counter()
+        stopped = worker.shutdown(timeout=1)
+        seconds = time.perf_counter() - started
+        outcome = (await asyncio.gather(load, return_exceptions=True))[0]
+        return stopped, seconds, outcome, pid
+
+    stopped, seconds, outcome, pid = asyncio.run(scenario())
+    assert stopped and seconds < 10
+    assert isinstance(outcome, WorkerError) and outcome.cancelled
+    assert pid is not None and _gone(pid)
+
+
+def test_a_loader_that_cannot_cross_to_the_child_is_a_clear_failure(writer_home):
+    async def scenario():
+        worker = EngineWorker(lambda *args: None, separate_process=True)
+        try:
+            with pytest.raises(WorkerError) as failed:
+                await worker.load("anything")
+            return failed.value
+        finally:
+            assert worker.shutdown(timeout=20)
+
+    failure = asyncio.run(scenario())
+    assert failure.message == "The engine could not start" and "pickle" in failure.hint.lower()
+
+
+WINDOW_SIDE = r"""
+import asyncio, functools, sys
+from writer_app.engine.params import SamplingParams
+from writer_app.worker import EngineWorker, load_with_engine
+
+async def main():
+    worker = EngineWorker(functools.partial(load_with_engine, remember=False),
+                          separate_process=True)
+    await worker.load(sys.argv[1], device="cpu", dtype="float32")
+    tokens = await worker.next_tokens("The sea", SamplingParams(), n=3)
+    steps = [s async for s in worker.generate("The sea", SamplingParams(max_new_tokens=4))]
+    assert worker.shutdown(timeout=20)
+    print(len(tokens.tokens), len(steps),
+          sorted(m for m in ("torch", "transformers", "writer_app.engine.session")
+                 if m in sys.modules))
+
+if __name__ == "__main__":
+    asyncio.run(main())
+"""
+
+
+def test_the_window_process_never_imports_torch(tmp_path, tiny_model_dir, writer_home):
+    script = tmp_path / "window_side.py"
+    script.write_text(WINDOW_SIDE)
+    result = subprocess.run([sys.executable, str(script), str(tiny_model_dir)],
+                            capture_output=True, text=True, timeout=180,
+                            cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.split() == ["3", "4", "[]"]
+
+
+def test_a_stop_never_carries_over_to_the_next_request():
+    class Recorder:
+        def __init__(self) -> None:
+            self.sets = 0
+
+        def set(self) -> None:
+            self.sets += 1
+
+    flag, shared = CancelFlag(), Recorder()
+    flag.mirror(shared)
+    flag.set()
+    assert flag.is_set() and shared.sets == 1
+    flag.unmirror(shared)
+    flag.set()  # a late stop of a finished request
+    assert shared.sets == 1
+    already = CancelFlag()
+    already.set()
+    already.mirror(shared)  # a request stopped before it reached the child
+    assert shared.sets == 2
+
+
+def test_the_loader_partial_pickles_for_the_child():
+    import pickle
+
+    from writer_app.worker import load_with_engine
+
+    loader = functools.partial(load_with_engine, remember=False)
+    assert pickle.loads(pickle.dumps(loader)).keywords == {"remember": False}
