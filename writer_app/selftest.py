@@ -3,7 +3,8 @@
 Every built installer runs it on its installed program (the frozen-app smoke test), and
 users can paste its output into a bug report. It prints versions, platform and device,
 draws the main window with English and Chinese text offscreen (Qt's platform plugins, fonts and
-image formats are present), then loads the model and generates a few tokens. Exit code 0
+image formats are present), then loads the model and generates a few tokens, and loads it
+once more in the engine's own process (as the app runs it) for the next tokens. Exit code 0
 when every check passed; otherwise 1 with one line on stderr that says what failed.
 """
 
@@ -69,6 +70,7 @@ def _run_checks(model: str, device: str, dtype: str, out: TextIO, err: TextIO) -
         ("versions", _check_versions),
         ("window", _check_qt),
         ("model", lambda say: _check_model(say, model, device, dtype)),
+        ("engine process", lambda say: _check_engine_process(say, model, device, dtype)),
     ]
     for name, check in checks:
         say(f"[{name}]")
@@ -349,6 +351,35 @@ def _check_model(say: Callable[[str], None], model: str, device: str, dtype: str
         f"(stopped: {stats.stop_reason})")
     if stats.tokens < 1:
         raise SelfTestFailure(f"the model generated no tokens (stopped: {stats.stop_reason})")
+
+
+def _check_engine_process(say: Callable[[str], None], model: str, device: str,
+                          dtype: str) -> None:
+    """The app runs the model in a child process: in a frozen build that process is the
+    program itself started again, which only works if the bundle allows it."""
+    import asyncio
+    import functools
+
+    from writer_app.engine.params import SamplingParams
+    from writer_app.worker import EngineWorker, load_with_engine
+
+    async def ask() -> tuple[Any, Any, int | None]:
+        worker = EngineWorker(functools.partial(load_with_engine, remember=False),
+                              separate_process=True)
+        try:
+            info = await worker.load(model, device, dtype)
+            tokens = await worker.next_tokens(PROMPT, SamplingParams(seed=SEED), n=3)
+            return info, tokens, getattr(worker._engine, "pid", None)
+        finally:
+            worker.shutdown(timeout=30)
+
+    started = time.perf_counter()
+    info, tokens, pid = asyncio.run(ask())
+    if pid is None or pid == os.getpid() or tokens is None or not tokens.tokens:
+        raise SelfTestFailure("the engine's process gave no answer")
+    say(f"  loaded        {info.name} in process {pid}, "
+        f"in {time.perf_counter() - started:.1f} s")
+    say(f"  next tokens   {PROMPT!r} → " + ", ".join(repr(t.text) for t in tokens.tokens))
 
 
 def _describe_device(device: Any) -> str:

@@ -20,7 +20,8 @@ def test_passes_with_a_working_model(tiny_model_dir, writer_home):
     assert err == ""
     for expected in ("writer-app", "torch", "transformers", "PySide6", "platform", "qasync",
                      "device        cpu", "drew          the main window", "Chinese",
-                     "generated     'The' →", "tokens/s", "self-test passed"):
+                     "generated     'The' →", "tokens/s", "[engine process]",
+                     "next tokens   'The' →", "self-test passed"):
         assert expected in out, expected
 
 
