@@ -1,11 +1,13 @@
 """How long the GUI thread stalls while a model loads and while it generates.
 
     python -m benchmarks.gui_stall [--model default] [--dtype auto] [--tokens 128]
+                                   [--in-process]
 
 A QTimer asks to run every 5 ms on the GUI thread; the longest gap between two of its
 runs is the longest time the window could not repaint or react to a key. The real
-window and worker are used (offscreen unless a display is set). Figures are printed,
-never asserted.
+window and worker are used (offscreen unless a display is set), with the engine in its
+own process as the app runs it (--in-process: on a thread of the window's process, to
+compare). Figures are printed, never asserted.
 """
 
 from __future__ import annotations
@@ -90,7 +92,7 @@ async def run(args: argparse.Namespace) -> StallProbe:
     home = Path(tempfile.mkdtemp(prefix="writer-stall-"))
     probe = StallProbe()
     loader = functools.partial(load_with_engine, remember=False)  # keep the recent list as is
-    window = MainWindow(EngineWorker(loader),
+    window = MainWindow(EngineWorker(loader, separate_process=not args.in_process),
                         Settings(path=home / "settings.json"), state_path=home / "window.ini")
     window.show()
     try:
@@ -158,6 +160,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--device", default="auto")
     parser.add_argument("--dtype", default="auto")
     parser.add_argument("--tokens", type=int, default=128)
+    parser.add_argument("--in-process", action="store_true",
+                        help="run the engine on a thread of the window's process")
     args = parser.parse_args(argv)
 
     import qasync  # after PySide6
@@ -168,7 +172,21 @@ def main(argv: list[str] | None = None) -> int:
     with loop:
         probe = loop.run_until_complete(run(args))
     report(probe)
+    report_memory()
     return 0
+
+
+def report_memory() -> None:
+    """Peak resident memory of the window's process and of the engine's (once it ended)."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return
+    scale = 1 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, else KiB
+    window = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
+    engine = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * scale
+    print(f"\npeak RSS: window process {window / 1e9:.2f} GB"
+          + (f", engine process {engine / 1e9:.2f} GB" if engine else ""))
 
 
 if __name__ == "__main__":

@@ -61,6 +61,42 @@ def test_the_window_works_with_the_engine_in_its_own_process(qtbot, make_window,
     assert window.editor.text() == original
 
 
+def test_a_dead_engine_process_is_reloaded_once_and_the_text_kept(qtbot, make_window,
+                                                                  tiny_model_dir):
+    import os
+    import signal
+
+    from tests.unit.child_loaders import slow_loader
+
+    window = make_window(load=str(tiny_model_dir), loader=slow_loader, separate_process=True,
+                         timeout=120_000)
+    assert window.model_info is not None
+    type_text(qtbot, window, "The sea")
+    window.sampling.set_params(SEEDED.with_changes(max_new_tokens=400), emit=True)
+
+    def kill_mid_generation() -> None:
+        window.continue_text()
+        qtbot.waitUntil(lambda: len(window.editor.generated_text()) > 0, timeout=TIMEOUT)
+        os.kill(window.worker._engine.pid, signal.SIGKILL)
+        with qtbot.waitSignal(window.generationFinished, timeout=TIMEOUT) as finished:
+            pass
+        assert finished.args[0] is None  # it failed, and said so
+
+    kill_mid_generation()
+    kept = window.editor.text()
+    assert kept.startswith("The sea") and len(kept) > len("The sea")
+    assert "stopped unexpectedly" in window.message_bar.message()
+    qtbot.waitUntil(lambda: window.model_info is not None, timeout=120_000)  # loaded again
+    assert not window.message_bar.isVisible()
+    qtbot.waitUntil(lambda: len(window.pane.tokens) == window._top_n, timeout=TIMEOUT)
+
+    kill_mid_generation()  # again, soon after: no endless reloading
+    qtbot.wait(500)
+    assert window.model_info is None and not window.is_loading
+    assert window.model_label.text() == "No model"
+    assert window.editor.text().startswith(kept)
+
+
 def test_continue_streams_text_that_one_undo_removes(qtbot, make_window):
     window = make_window()
     window.sampling.set_params(SEEDED, emit=True)

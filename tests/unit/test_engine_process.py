@@ -110,8 +110,11 @@ def test_a_slider_and_a_stop_reach_a_generation_running_in_the_child(tiny_model_
 
 def test_a_killed_engine_process_fails_its_request_and_the_next_load_starts_afresh(
         tiny_model_dir, writer_home):
+    lost: list[str] = []
+
     async def scenario():
         worker = EngineWorker(slow_loader, separate_process=True)
+        worker.on_engine_lost(lambda failure: lost.append(failure.message))
         try:
             await worker.load(str(tiny_model_dir), device="cpu", dtype="float32")
             first = _child_pid(worker)
@@ -129,8 +132,9 @@ def test_a_killed_engine_process_fails_its_request_and_the_next_load_starts_afre
             assert worker.shutdown(timeout=20)
 
     killed, no_model, first, second, tokens = asyncio.run(scenario())
+    assert lost == [killed.message]  # the listener heard of it once
     assert "stopped unexpectedly" in killed.message and "memory" in killed.hint
-    assert not killed.cancelled
+    assert killed.engine_lost and not killed.cancelled and not no_model.engine_lost
     assert no_model.message == "No model is loaded"  # a fresh child, and it says so
     assert second is not None and second != first and len(tokens.tokens) == 3
 

@@ -54,7 +54,14 @@ from writer_app.ui.preferences import Preferences
 from writer_app.ui.probabilities import ProbabilityController, VersionList
 from writer_app.ui.sampling_panel import SamplingPanel
 from writer_app.ui.token_pane import NextTokensPane, visible_token
-from writer_app.worker import EngineWorker, GenerationStream, LiveParams, ModelInfo, WorkerError
+from writer_app.worker import (
+    EngineWorker,
+    Failure,
+    GenerationStream,
+    LiveParams,
+    ModelInfo,
+    WorkerError,
+)
 from writer_app.worker.background import run_in_thread
 
 if TYPE_CHECKING:
@@ -66,6 +73,7 @@ log = logging.getLogger(__name__)
 APP_TITLE = "Writer"
 STATE_VERSION = 1  # bump when docks change, so an old saved layout is not applied
 STEP_PANE_INTERVAL = 0.1  # s between two streamed steps shown in the pane (10 a second)
+RELOAD_AFTER_LOSS_S = 120  # the engine's process died again this soon: do not reload again
 
 
 def window_state_path() -> Path:
@@ -88,6 +96,7 @@ class MainWindow(QMainWindow):
                  state_path: Path | None = None, journal: Journal | None = None) -> None:
         super().__init__()
         self.worker = worker
+        worker.on_engine_lost(self._on_engine_lost)
         self.settings = settings or Settings.load()
         self._state_path = state_path or window_state_path()
         self.model_info: ModelInfo | None = None
@@ -111,6 +120,7 @@ class MainWindow(QMainWindow):
         self._step_timer.setSingleShot(True)
         self._step_timer.timeout.connect(self._show_pending_step)
         self._loads = 0  # numbers loads: only the newest one's outcome is reported
+        self._engine_lost_at: float | None = None
         self._closing = False
         self._top_n = int(self.settings.get("pane.top_n"))
         self._pane_delay = self.settings.get("pane.delay_ms") / 1000
@@ -406,6 +416,28 @@ class MainWindow(QMainWindow):
         self._update_actions()
         self.modelLoaded.emit(info)
         self.refresh_pane(delay=0)
+
+    def _on_engine_lost(self, failure: Failure) -> None:
+        """The engine's process died and the model with it: say so and load it again, once
+        (a second death soon after — say, memory that never suffices — is left to the user)."""
+        if self._closing:
+            return
+        lost = self.model_info
+        self.model_info = None
+        self._pane_has_logits = False
+        self.model_label.setText(self.tr("No model"))
+        self._update_actions()
+        now = time.monotonic()
+        again = (self._engine_lost_at is not None
+                 and now - self._engine_lost_at < RELOAD_AFTER_LOSS_S)
+        self._engine_lost_at = now
+        log.warning("%s; %s", failure.message,
+                    "loading the model again" if lost and not again else "not reloading")
+        if lost is not None and not again and not self.is_loading:
+            self.load_model(self.model_choice.spec, self.model_choice.device,
+                            self.model_choice.dtype)
+        else:
+            self.message_bar.show_message(failure.message, failure.hint)
 
     def _on_load_progress(self, stage: str, fraction: float | None) -> None:
         if self._closing:

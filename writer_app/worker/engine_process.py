@@ -163,8 +163,8 @@ class ChildProcessEngine:
         log.error("The engine process ended unexpectedly (exit code %s)", code)
         return Failure("The engine stopped unexpectedly"
                        + (f" (exit code {code})" if code is not None else ""),
-                       "it may have run out of memory; load the model again "
-                       "(Model → Choose Model…), or choose a smaller precision")
+                       "it may have run out of memory: a smaller model or precision "
+                       "(Model → Choose Model…) needs less", engine_lost=True)
 
     def _discard(self) -> None:
         """Forget a child that has ended (or never started)."""

@@ -109,6 +109,10 @@ class _Reply:
     def outcome(self, value: Any) -> None:
         self._send(self._on_outcome, value)
 
+    def call(self, callback: Callable[[Any], None], value: Any) -> None:
+        """Run `callback(value)` on the asking loop."""
+        self._send(callback, value)
+
     def _send(self, callback: Callable[[Any], None], value: Any) -> None:
         with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits
             self._loop.call_soon_threadsafe(callback, value)
@@ -180,6 +184,7 @@ class EngineWorker:
         self._stopping = False
         self._ids = itertools.count(1)
         self._thread = threading.Thread(target=self._serve, name=THREAD_NAME, daemon=True)
+        self._lost_listeners: list[Callable[[Failure], None]] = []
 
     # ---- the async API (call on the GUI's loop) -------------------------------------------
     #
@@ -243,6 +248,11 @@ class EngineWorker:
         (Continue ×3). Like `suggest`, a newer request or a generation replaces it."""
         return self._request(SuggestRequest(text, params, n, preamble,
                                             params.max_new_tokens, at_sentence_end=False))
+
+    def on_engine_lost(self, listener: Callable[[Failure], None]) -> None:
+        """Call `listener` (on the asking loop) when the engine's process dies, before the
+        request that saw it fails: the loaded model is gone with it."""
+        self._lost_listeners.append(listener)
 
     def shutdown(self, timeout: float | None = None) -> bool:
         """Stop the thread: cancel what runs, drop what waits, join. True once it has ended."""
@@ -322,6 +332,9 @@ class EngineWorker:
                     outcome = failure_from(error)
                 with self._lock:
                     self._running = None
+                if isinstance(outcome, Failure) and outcome.engine_lost:
+                    for listener in self._lost_listeners:
+                        job.reply.call(listener, outcome)
                 job.reply.outcome(outcome)
         finally:
             self._engine.close()  # the model is freed by the thread that used it

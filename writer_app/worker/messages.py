@@ -118,6 +118,7 @@ class Failure:
     hint: str
     cancelled: bool = False  # the user (or a newer request) stopped it: nothing to show
     details: str = ""  # a traceback, for errors that are bugs rather than user errors
+    engine_lost: bool = False  # the engine's process died: the model must be loaded again
 
 
 class Superseded:
@@ -143,6 +144,7 @@ class WorkerError(WriterError):
         super().__init__(failure.message, failure.hint)
         self.cancelled = failure.cancelled
         self.details = failure.details
+        self.engine_lost = failure.engine_lost
 
 
 class LiveParams:
