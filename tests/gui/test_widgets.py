@@ -82,7 +82,7 @@ def test_the_sampling_panel_takes_its_ranges_from_the_settings_schema(qtbot):
 
 
 def test_the_model_dialog_lists_models_and_returns_the_choice(qtbot):
-    from writer_app.engine.models import ModelEntry
+    from writer_app.engine.results import ModelEntry
     from writer_app.ui.model_dialog import ModelChoice, ModelDialog
 
     dialog = ModelDialog(current=ModelChoice("default", "cpu", "float32"))

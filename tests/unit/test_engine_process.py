@@ -139,6 +139,30 @@ def test_a_killed_engine_process_fails_its_request_and_the_next_load_starts_afre
     assert second is not None and second != first and len(tokens.tokens) == 3
 
 
+def test_the_model_list_is_answered_at_once_even_mid_generation(tiny_model_dir, writer_home):
+    async def scenario():
+        worker = EngineWorker(slow_loader, separate_process=True)
+        try:
+            before_any_model = await worker.list_models()  # starts the child if need be
+            await worker.load(str(tiny_model_dir), device="cpu", dtype="float32")
+            stream = worker.generate("The sea", GREEDY.with_changes(max_new_tokens=100))
+            steps = 0
+            async for _ in stream:
+                steps += 1
+                if steps == 3:
+                    listed = await worker.list_models()
+                    stream.cancel()
+            return before_any_model, listed, stream.summary
+        finally:
+            assert worker.shutdown(timeout=20)
+
+    before, listed, summary = asyncio.run(scenario())
+    assert [e.spec for e in before] == ["default"] == [e.spec for e in listed]
+    assert type(listed[0]).__module__ == "writer_app.engine.results"  # no torch to unpickle
+    # answered while the generation ran: queued behind it, the stop would come too late
+    assert summary.stop_reason == "cancelled"
+
+
 def test_shutdown_stops_a_child_stuck_in_a_load(writer_home):
     async def scenario():
         worker = EngineWorker(stuck_loader, separate_process=True)
@@ -185,8 +209,9 @@ async def main():
     await worker.load(sys.argv[1], device="cpu", dtype="float32")
     tokens = await worker.next_tokens("The sea", SamplingParams(), n=3)
     steps = [s async for s in worker.generate("The sea", SamplingParams(max_new_tokens=4))]
+    models = await worker.list_models()
     assert worker.shutdown(timeout=20)
-    print(len(tokens.tokens), len(steps),
+    print(len(tokens.tokens), len(steps), models[0].spec,
           sorted(m for m in ("torch", "transformers", "writer_app.engine.session")
                  if m in sys.modules))
 
@@ -202,7 +227,7 @@ def test_the_window_process_never_imports_torch(tmp_path, tiny_model_dir, writer
                             capture_output=True, text=True, timeout=180,
                             cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
     assert result.returncode == 0, result.stderr[-3000:]
-    assert result.stdout.split() == ["3", "4", "[]"]
+    assert result.stdout.split() == ["3", "4", "default", "[]"]
 
 
 def test_a_stop_never_carries_over_to_the_next_request():

@@ -59,6 +59,7 @@ from writer_app.atomic import write_text_atomically
 from writer_app.engine.device import Precision, resolve_device, resolve_precision
 from writer_app.engine.memory import release_free_heap
 from writer_app.engine.quantize import load_int8_model, quantize_int8_weights, save_int8_model
+from writer_app.engine.results import ModelEntry
 from writer_app.errors import (
     LoadCancelledError,
     ModelLoadError,
@@ -134,16 +135,6 @@ class LoadedModel:
     dtype: torch.dtype  # what the model computes in
     context_window: int  # longest sequence (prompt + output) the model was built for
     precision: str = ""  # for people: "float32", "int8 weights, bfloat16 compute", ...
-
-
-@dataclass(frozen=True)
-class ModelEntry:
-    """A model the user can pick without browsing for it."""
-
-    spec: str  # what to pass to load_model
-    name: str
-    kind: str  # "default" | "hub-cache" | "recent"
-    detail: str  # size or location, for a second line or tooltip
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""What the engine answers with, as plain values: the pane's candidates and streamed steps.
+"""What the engine answers with, as plain values: candidates, streamed steps, known models.
 
 Kept apart from `session` (and torch) because these values cross to the window's
 process, where unpickling one imports its module: the window must not import torch.
@@ -55,3 +55,13 @@ class Step:
     sampled_prob: float  # its probability under the settings it was drawn with
     alternatives: tuple[TokenInfo, ...]  # the distribution it was drawn from, top first
     row: int = 0  # which of several parallel samples (generate_many) it belongs to
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    """A model the user can pick without browsing for it."""
+
+    spec: str  # what to pass to load_model
+    name: str
+    kind: str  # "default" | "hub-cache" | "recent"
+    detail: str  # size or location, for a second line or tooltip

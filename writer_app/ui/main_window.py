@@ -62,7 +62,6 @@ from writer_app.worker import (
     ModelInfo,
     WorkerError,
 )
-from writer_app.worker.background import run_in_thread
 
 if TYPE_CHECKING:
     from writer_app.engine.results import NextTokens, Step
@@ -469,13 +468,8 @@ class MainWindow(QMainWindow):
         dialog.deleteLater()
 
     async def _fill_model_list(self, dialog: ModelDialog) -> None:
-        def find() -> list[Any]:
-            from writer_app.engine.models import list_models
-
-            return list_models()
-
         try:
-            entries = await run_in_thread(find, name="writer-list-models")
+            entries = await self.worker.list_models()
         except Exception as error:  # a broken cache must not stop the dialog
             log.warning("Could not list models: %s", error)
             entries = []

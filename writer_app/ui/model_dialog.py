@@ -1,7 +1,7 @@
 """The model picker: the default model, the Hugging Face cache, recent ones, or browse.
 
-The list of known models comes from the engine (`list_models`), fetched off the GUI
-thread by the window, which fills it in with `set_entries` when it arrives.
+The list of known models comes from the engine (`EngineWorker.list_models`), fetched off
+the GUI thread by the window, which fills it in with `set_entries` when it arrives.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 from writer_app.engine.params import DEVICE_CHOICES, DTYPE_CHOICES
 
 if TYPE_CHECKING:
-    from writer_app.engine.models import ModelEntry
+    from writer_app.engine.results import ModelEntry
 
 _KIND_HEADINGS = {"default": "Built in", "hub-cache": "Downloaded (Hugging Face cache)",
                   "recent": "Recent"}

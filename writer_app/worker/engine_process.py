@@ -11,6 +11,10 @@ values of `messages`:
     window process → child    ("job", request)  ("params", SamplingParams)  ("stop", None)
     child → window process    ("event", step or progress)  ("outcome", value)  ("log", record)
 
+A second pipe answers quick look-ups that must not wait behind a running request (the
+models the user can choose from, whose scan needs transformers and so torch): a thread
+of the child answers them at once, even mid-generation.
+
 Stopping a request is a process-shared Event the child reads between tokens, set the
 moment the GUI sets the request's CancelFlag (mirrored). The sampling settings of a
 running generation follow the window's LiveParams: the engine thread forwards a changed
@@ -60,6 +64,9 @@ class ChildProcessEngine:
         self._process: Any = None  # multiprocessing's SpawnProcess
         self._connection: Connection | None = None
         self._cancel: Any = None  # a multiprocessing Event shared with the child
+        self._queries: Connection | None = None
+        self._query_lock = threading.Lock()  # one look-up at a time
+        self._start_lock = threading.RLock()  # the engine thread and a look-up may both start it
 
     @property
     def pid(self) -> int | None:
@@ -71,7 +78,7 @@ class ChildProcessEngine:
                 cancel: CancelFlag) -> object:
         """Send `request` to the child, relay its events, return its outcome."""
         try:
-            connection, shared_cancel = self._running_child()
+            connection, shared_cancel, _ = self._running_child()
         except Exception as error:
             log.exception("The engine process could not start")
             return Failure("The engine could not start",
@@ -88,10 +95,24 @@ class ChildProcessEngine:
         finally:
             cancel.unmirror(shared_cancel)
 
+    def query(self, name: str) -> Any:
+        """Answer a look-up in the child (see QUERIES), at once even while it serves a
+        request; starts the child if needed. Blocks: call it off the GUI thread."""
+        with self._query_lock:
+            _, _, queries = self._running_child()
+            queries.send(name)
+            ok, value = queries.recv()
+        if not ok:
+            raise RuntimeError(value)
+        return value
+
     def close(self) -> None:
         """Ask the child to end and wait for it (terminate it if it does not)."""
-        process, connection = self._process, self._connection
-        self._process = self._connection = self._cancel = None
+        with self._start_lock:
+            process, connection, queries = self._process, self._connection, self._queries
+            self._process = self._connection = self._cancel = self._queries = None
+        if queries is not None:
+            queries.close()
         if process is None or connection is None:
             return
         with contextlib.suppress(OSError, ValueError):
@@ -115,19 +136,24 @@ class ChildProcessEngine:
 
     # ---- the window's side -----------------------------------------------------------------
 
-    def _running_child(self) -> tuple[Connection, Any]:
-        if self._process is not None and self._process.is_alive():
-            assert self._connection is not None
-            return self._connection, self._cancel
-        self._discard()
-        ours, theirs = _SPAWN.Pipe(duplex=True)
-        cancel = _SPAWN.Event()
-        process = _SPAWN.Process(target=serve_in_child, name=PROCESS_NAME, daemon=True,
-                                 args=(theirs, cancel, self._loader, self._context_limit))
-        process.start()
-        theirs.close()  # ours alone stays open here, so the child's death reads as EOF
-        self._process, self._connection, self._cancel = process, ours, cancel
-        return ours, cancel
+    def _running_child(self) -> tuple[Connection, Any, Connection]:
+        with self._start_lock:
+            if self._process is not None and self._process.is_alive():
+                assert self._connection is not None and self._queries is not None
+                return self._connection, self._cancel, self._queries
+            self._discard()
+            ours, theirs = _SPAWN.Pipe(duplex=True)
+            queries, answers = _SPAWN.Pipe(duplex=True)
+            cancel = _SPAWN.Event()
+            process = _SPAWN.Process(target=serve_in_child, name=PROCESS_NAME, daemon=True,
+                                     args=(theirs, answers, cancel, self._loader,
+                                           self._context_limit))
+            process.start()
+            theirs.close()  # ours alone stays open here, so the child's death reads as EOF
+            answers.close()
+            self._process, self._connection, self._cancel = process, ours, cancel
+            self._queries = queries
+            return ours, cancel, queries
 
     def _exchange(self, connection: Connection, request: Request,
                   event: Callable[[Any], None]) -> object:
@@ -168,11 +194,13 @@ class ChildProcessEngine:
 
     def _discard(self) -> None:
         """Forget a child that has ended (or never started)."""
-        if self._connection is not None:
-            self._connection.close()
-        if self._process is not None and self._process.is_alive():
-            self._process.kill()
-        self._process = self._connection = self._cancel = None
+        with self._start_lock:
+            for connection in (self._connection, self._queries):
+                if connection is not None:
+                    connection.close()
+            if self._process is not None and self._process.is_alive():
+                self._process.kill()
+            self._process = self._connection = self._cancel = self._queries = None
 
 
 # ---- the child's side ------------------------------------------------------------------------
@@ -210,7 +238,30 @@ class _ForwardLogs(logging.Handler):
             self.handleError(record)
 
 
-def serve_in_child(connection: Connection, cancel: Any, loader: Loader,
+def _list_models() -> Any:
+    from writer_app.engine.models import list_models
+
+    return list_models()
+
+
+QUERIES: dict[str, Callable[[], Any]] = {"list_models": _list_models}
+
+
+def _answer_queries(answers: Connection) -> None:
+    """Answer look-ups until the window's process closes the pipe."""
+    try:
+        while True:
+            name = answers.recv()
+            try:
+                reply: tuple[bool, Any] = (True, QUERIES[name]())
+            except Exception as error:
+                reply = (False, f"{type(error).__name__}: {error}")
+            answers.send(reply)
+    except (EOFError, OSError):
+        pass
+
+
+def serve_in_child(connection: Connection, answers: Connection, cancel: Any, loader: Loader,
                    context_limit: int | None) -> None:
     """The child's main: serve jobs in order until "stop" or the window's process is gone."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C in a terminal: the window decides
@@ -239,6 +290,8 @@ def serve_in_child(connection: Connection, cancel: Any, loader: Loader,
         jobs.put(None)
 
     threading.Thread(target=listen, name="writer-engine-listener", daemon=True).start()
+    threading.Thread(target=_answer_queries, args=(answers,), name="writer-engine-queries",
+                     daemon=True).start()
     host = EngineHost(loader, context_limit)
     try:
         while (request := jobs.get()) is not None:

@@ -41,7 +41,7 @@ from writer_app.worker.messages import (
 from writer_app.worker.serving import EngineHost, Loader, failure_from, load_with_engine
 
 if TYPE_CHECKING:
-    from writer_app.engine.results import NextTokens, Step
+    from writer_app.engine.results import ModelEntry, NextTokens, Step
 
 THREAD_NAME = "writer-engine"
 ProgressHandler = Callable[[str, float | None], None]
@@ -253,6 +253,25 @@ class EngineWorker:
         """Call `listener` (on the asking loop) when the engine's process dies, before the
         request that saw it fails: the loaded model is gone with it."""
         self._lost_listeners.append(listener)
+
+    async def list_models(self) -> list[ModelEntry]:
+        """The models the user can pick without browsing (see engine.models.list_models).
+
+        Answered at once, never queued behind a load or a generation; with the engine in
+        its own process it is looked up there, so the window never imports torch.
+        """
+        from writer_app.worker.background import run_in_thread
+
+        query = getattr(self._engine, "query", None)
+        if query is not None:
+            return await run_in_thread(lambda: query("list_models"), name="writer-list-models")
+
+        def here() -> list[ModelEntry]:
+            from writer_app.engine.models import list_models
+
+            return list_models()
+
+        return await run_in_thread(here, name="writer-list-models")
 
     def shutdown(self, timeout: float | None = None) -> bool:
         """Stop the thread: cancel what runs, drop what waits, join. True once it has ended."""
