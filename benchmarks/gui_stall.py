@@ -21,14 +21,12 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-os.environ.setdefault("QT_API", "pyside6")
-if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-
-from PySide6.QtCore import QObject, Qt, QTimer, SignalInstance
-from PySide6.QtWidgets import QApplication
+# Qt is imported inside the functions: the engine's process, started with "spawn",
+# imports this module again, and must stay as lean as the app's.
+if TYPE_CHECKING:
+    from PySide6.QtCore import SignalInstance
 
 PROBE_MS = 5
 SAMPLE_TEXT = ("The old town was quiet in the early morning. We walked along the canal, past "
@@ -36,17 +34,18 @@ SAMPLE_TEXT = ("The old town was quiet in the early morning. We walked along the
                "我们沿着运河散步，茶馆刚刚开门。 ")
 
 
-class StallProbe(QObject):
+class StallProbe:
     """Records the gaps between runs of a 5 ms timer, per named phase."""
 
     def __init__(self) -> None:
-        super().__init__()
+        from PySide6.QtCore import Qt, QTimer
+
         self.gaps: dict[str, list[float]] = {}
         self.worst: dict[str, list[tuple[float, float]]] = {}  # (gap, seconds into phase)
         self.phase = "start"
         self._phase_started = time.perf_counter()
         self._last = time.perf_counter()
-        self._timer = QTimer(self)
+        self._timer = QTimer()
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.setInterval(PROBE_MS)
         self._timer.timeout.connect(self._tick)
@@ -164,20 +163,28 @@ def main(argv: list[str] | None = None) -> int:
                         help="run the engine on a thread of the window's process")
     args = parser.parse_args(argv)
 
-    import qasync  # after PySide6
+    os.environ.setdefault("QT_API", "pyside6")
+    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    import qasync  # after PySide6
+
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     with loop:
         probe = loop.run_until_complete(run(args))
     report(probe)
-    report_memory()
+    report_memory(engine_process=not args.in_process)
     return 0
 
 
-def report_memory() -> None:
-    """Peak resident memory of the window's process and of the engine's (once it ended)."""
+def report_memory(engine_process: bool) -> None:
+    """Peak resident memory of the window's process and of the engine's (once it ended).
+
+    (Without an engine process the children's figure would be that of short helper
+    processes forked from the big one, which start with its memory: not shown.)"""
     try:
         import resource
     except ImportError:  # Windows
@@ -186,7 +193,7 @@ def report_memory() -> None:
     window = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
     engine = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * scale
     print(f"\npeak RSS: window process {window / 1e9:.2f} GB"
-          + (f", engine process {engine / 1e9:.2f} GB" if engine else ""))
+          + (f", engine process {engine / 1e9:.2f} GB" if engine_process and engine else ""))
 
 
 if __name__ == "__main__":
