@@ -639,3 +639,35 @@ def test_list_models_default_then_cache_then_recent(
 
 def test_list_models_without_a_hub_cache() -> None:
     assert [entry.spec for entry in list_models()] == ["default"]
+
+
+def _without_added_tokens(folder: Path) -> dict:
+    config_path = folder / "tokenizer_config.json"
+    config = json.loads(config_path.read_text())
+    config.pop("added_tokens_decoder", None)
+    config_path.write_text(json.dumps(config))
+    return config
+
+
+def test_a_converted_folder_records_its_added_tokens_once_and_loads_the_same(
+        tiny_model_dir: Path, tmp_path: Path) -> None:
+    cached = tmp_path / "converted"
+    shutil.copytree(tiny_model_dir, cached)
+    (cached / models._CONVERSION_MARKER).write_text("{}")
+    _without_added_tokens(cached)
+    users = tmp_path / "users-folder"
+    shutil.copytree(tiny_model_dir, users)
+    users_config = _without_added_tokens(users)
+
+    first = load_model(str(cached), device="cpu", dtype="float32")
+    recorded = json.loads((cached / "tokenizer_config.json").read_text())["added_tokens_decoder"]
+    second = load_model(str(cached), device="cpu", dtype="float32")
+    load_model(str(users), device="cpu", dtype="float32")
+
+    assert recorded["2"] == {"content": "<eos>", "single_word": False, "lstrip": False,
+                             "rstrip": False, "normalized": False, "special": True}
+    assert first.tokenizer.added_tokens_decoder == second.tokenizer.added_tokens_decoder
+    text = "Hello 世界 <eos> again"
+    assert first.tokenizer(text).input_ids == second.tokenizer(text).input_ids
+    assert not models.record_added_tokens(cached, second.tokenizer)  # nothing left to add
+    assert json.loads((users / "tokenizer_config.json").read_text()) == users_config

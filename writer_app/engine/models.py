@@ -296,6 +296,8 @@ def _load_folder(
         )
     steps.begin("Loading tokenizer")
     tokenizer = AutoTokenizer.from_pretrained(folder, trust_remote_code=False)
+    if (folder / _CONVERSION_MARKER).is_file():  # our own cache, never a user's folder
+        record_added_tokens(folder, tokenizer)
     steps.begin("Loading weights")
     model = _load_int8_cache(folder, config, precision) if precision.int8_weights else None
     if model is None:
@@ -533,6 +535,7 @@ def _convert_gguf(gguf_path: Path, target: Path, name: str, steps: _LoadSteps) -
     try:
         model.save_pretrained(temp)
         tokenizer.save_pretrained(temp)
+        record_added_tokens(temp, tokenizer)
         marker = {
             "source": gguf_path.name,
             "sha256_prefix": target.name,
@@ -549,6 +552,31 @@ def _convert_gguf(gguf_path: Path, target: Path, name: str, steps: _LoadSteps) -
     finally:
         shutil.rmtree(temp, ignore_errors=True)
     log.info("Converted %s into %s in %.1f s", gguf_path, target, time.perf_counter() - started)
+
+
+def record_added_tokens(folder: Path, tokenizer: Any) -> bool:
+    """Write the added tokens into the folder's tokenizer_config.json if it lacks them.
+
+    Without them transformers parses the whole tokenizer.json a second time just to read
+    its added tokens: 0.6 s of every load of the default model (33 MB, 6,384 added
+    tokens). Returns whether the file was changed; a failure only logs (it is a cache).
+    """
+    path = folder / "tokenizer_config.json"
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(config, dict) or "added_tokens_decoder" in config:
+            return False
+        config["added_tokens_decoder"] = {
+            str(index): {"content": token.content, "single_word": token.single_word,
+                         "lstrip": token.lstrip, "rstrip": token.rstrip,
+                         "normalized": token.normalized, "special": token.special}
+            for index, token in sorted(tokenizer.added_tokens_decoder.items())
+        }
+        write_text_atomically(path, json.dumps(config, indent=2, ensure_ascii=False))
+    except (OSError, ValueError, AttributeError) as error:
+        log.warning("Could not record the added tokens in %s: %s", path, error)
+        return False
+    return True
 
 
 def _is_complete_conversion(folder: Path) -> bool:
