@@ -227,7 +227,8 @@ def test_the_window_process_never_imports_torch(tmp_path, tiny_model_dir, writer
                             capture_output=True, text=True, timeout=180,
                             cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
     assert result.returncode == 0, result.stderr[-3000:]
-    assert result.stdout.split() == ["3", "4", "default", "[]"]
+    assert result.stdout.split() == ["3", "4", "default", "[]"], (
+        result.stdout + result.stderr[-3000:])
 
 
 def test_a_stop_never_carries_over_to_the_next_request():

@@ -30,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import dataclasses
+import importlib
 import logging
 import multiprocessing
 import queue
@@ -127,6 +128,10 @@ class ChildProcessEngine:
             process.kill()
             process.join(2.0)
         connection.close()
+
+    def prepare(self) -> None:
+        """Start the child, which then imports the engine's libraries before any request."""
+        self._running_child()
 
     def abort(self) -> None:
         """Kill the child now; the engine thread then sees the pipe close and moves on."""
@@ -238,6 +243,15 @@ class _ForwardLogs(logging.Handler):
             self.handleError(record)
 
 
+def _import_engine_libraries() -> None:
+    """What every model load imports first (~3 s): done while the window is still busy."""
+    try:
+        for module in ("writer_app.engine.models", "writer_app.engine.session"):
+            importlib.import_module(module)  # torch and transformers with them
+    except Exception:  # a broken installation: the load will say what is missing
+        logging.getLogger(__name__).exception("The engine's libraries did not import")
+
+
 def _list_models() -> Any:
     from writer_app.engine.models import list_models
 
@@ -294,6 +308,8 @@ def serve_in_child(connection: Connection, answers: Connection, cancel: Any, loa
                      daemon=True).start()
     host = EngineHost(loader, context_limit)
     try:
+        if jobs.empty():  # nothing asked yet: import torch and transformers meanwhile
+            _import_engine_libraries()
         while (request := jobs.get()) is not None:
             outcome = host.execute(request, lambda item: send("event", item), cancel)
             send("outcome", outcome)

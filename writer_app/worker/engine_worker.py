@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import logging
 import threading
 from collections import deque
 from collections.abc import Callable
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
     from writer_app.engine.results import ModelEntry, NextTokens, Step
 
 THREAD_NAME = "writer-engine"
+log = logging.getLogger(__name__)
 ProgressHandler = Callable[[str, float | None], None]
 
 
@@ -89,6 +91,9 @@ class Engine(Protocol):
                 cancel: CancelFlag) -> object: ...
 
     def close(self) -> None: ...
+
+    def prepare(self) -> None:
+        """Get ready for the first request ahead of it (start a process); may be a no-op."""
 
     def abort(self) -> None:
         """Stop at once, from any thread (a child process is killed); may be a no-op."""
@@ -249,6 +254,13 @@ class EngineWorker:
         return self._request(SuggestRequest(text, params, n, preamble,
                                             params.max_new_tokens, at_sentence_end=False))
 
+    def start(self) -> None:
+        """Start the engine now rather than at the first request: its process then imports
+        torch while the window is still being built. Optional; call on the GUI thread."""
+        with self._lock:
+            if not self._stopping and self._thread.ident is None:
+                self._thread.start()
+
     def on_engine_lost(self, listener: Callable[[Failure], None]) -> None:
         """Call `listener` (on the asking loop) when the engine's process dies, before the
         request that saw it fails: the loaded model is gone with it."""
@@ -338,6 +350,10 @@ class EngineWorker:
 
     def _serve(self) -> None:
         try:
+            try:
+                self._engine.prepare()
+            except Exception:  # the first request will report it
+                log.exception("The engine could not be prepared")
             while True:
                 with self._lock:
                     while not self._waiting and not self._stopping:

@@ -118,6 +118,9 @@ class EngineHost:
         """Let the model go (on the thread that used it)."""
         self._session = None
 
+    def prepare(self) -> None:
+        """Nothing to start: the thread imports torch with the first load."""
+
     def abort(self) -> None:
         """Nothing to stop from outside: the serving thread checks its request's flag."""
 
