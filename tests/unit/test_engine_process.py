@@ -4,7 +4,6 @@ can do wrong — a slider or a stop crossing over, a child that dies, one that h
 from __future__ import annotations
 
 import asyncio
-import functools
 import os
 import signal
 import subprocess
@@ -87,7 +86,7 @@ def test_a_slider_and_a_stop_reach_a_generation_running_in_the_child(tiny_model_
                 if len(steps) == 3:
                     live.set(live().with_changes(temperature=0.0))  # the slider, mid-stream
                     switched = len(steps)
-                if len(steps) == 30:
+                if len(steps) == 40:
                     stream.cancel()
                     stopped_at = time.perf_counter()
             return steps, switched, stream.summary, time.perf_counter() - stopped_at
@@ -97,12 +96,12 @@ def test_a_slider_and_a_stop_reach_a_generation_running_in_the_child(tiny_model_
     with caplog.at_level("WARNING"):
         steps, switched, summary, stop_seconds = asyncio.run(scenario())
     # greedy from shortly after the change: each token is the top candidate, drawn for sure
-    late = steps[switched + 5:]
+    late = steps[20:]  # ~17 tokens (~0.3 s) after the change: room for a busy machine
     assert late and all(s.token_id == s.alternatives[0].id and s.sampled_prob == 1.0
                         for s in late)
     early = steps[:switched]
     assert any(s.sampled_prob < 1.0 for s in early)  # temperature 5 over the whole vocabulary
-    assert summary.stop_reason == "cancelled" and len(steps) < 40
+    assert summary.stop_reason == "cancelled" and len(steps) < 50
     assert stop_seconds < 5
     assert any("loaded" in r.getMessage() and "engine process" in r.getMessage()
                for r in caplog.records)  # the child's log reached this process's log
@@ -208,10 +207,11 @@ async def main():
                           separate_process=True)
     await worker.load(sys.argv[1], device="cpu", dtype="float32")
     tokens = await worker.next_tokens("The sea", SamplingParams(), n=3)
-    steps = [s async for s in worker.generate("The sea", SamplingParams(max_new_tokens=4))]
+    stream = worker.generate("The sea", SamplingParams(max_new_tokens=4, seed=1))
+    tokens_drawn = [s async for s in stream if s.token_id >= 0]  # not the held-back text
     models = await worker.list_models()
     assert worker.shutdown(timeout=20)
-    print(len(tokens.tokens), len(steps), models[0].spec,
+    print(len(tokens.tokens), len(tokens_drawn), models[0].spec,
           sorted(m for m in ("torch", "transformers", "writer_app.engine.session")
                  if m in sys.modules))
 
@@ -252,10 +252,60 @@ def test_a_stop_never_carries_over_to_the_next_request():
     assert shared.sets == 2
 
 
-def test_the_loader_partial_pickles_for_the_child():
-    import pickle
+def test_a_child_killed_while_idle_is_reported_by_the_next_request(tiny_model_dir,
+                                                                   writer_home):
+    lost: list[str] = []
 
-    from writer_app.worker import load_with_engine
+    async def scenario():
+        worker = EngineWorker(quiet_loader, separate_process=True)
+        worker.on_engine_lost(lambda failure: lost.append(failure.message))
+        try:
+            await worker.load(str(tiny_model_dir), device="cpu", dtype="float32")
+            first = _child_pid(worker)
+            os.kill(first, signal.SIGKILL)  # between two requests, as the kernel would
+            while _child_pid(worker) is not None:
+                await asyncio.sleep(0.02)
+            with pytest.raises(RuntimeError):
+                await worker.list_models()  # a look-up neither hides nor replaces it
+            with pytest.raises(WorkerError) as killed:
+                await worker.next_tokens("The sea", GREEDY)
+            await worker.load(str(tiny_model_dir), device="cpu", dtype="float32")
+            tokens = await worker.next_tokens("The sea", GREEDY, n=3)
+            return killed.value, first, _child_pid(worker), tokens
+        finally:
+            assert worker.shutdown(timeout=20)
 
-    loader = functools.partial(load_with_engine, remember=False)
-    assert pickle.loads(pickle.dumps(loader)).keywords == {"remember": False}
+    killed, first, second, tokens = asyncio.run(scenario())
+    assert killed.engine_lost and "stopped unexpectedly" in killed.message
+    assert "memory" in killed.hint and lost == [killed.message]
+    assert second not in (None, first) and len(tokens.tokens) == 3
+
+
+def test_a_request_this_side_gives_up_leaves_nothing_for_the_next(tiny_model_dir,
+                                                                  writer_home):
+    reads = 0
+
+    def params() -> SamplingParams:  # the settings source fails mid-generation
+        nonlocal reads
+        reads += 1
+        if reads == 4:
+            raise ValueError("settings source broke")
+        return GREEDY.with_changes(max_new_tokens=200)
+
+    async def scenario():
+        worker = EngineWorker(slow_loader, separate_process=True)
+        try:
+            await worker.load(str(tiny_model_dir), device="cpu", dtype="float32")
+            pid = _child_pid(worker)
+            with pytest.raises(WorkerError) as failed:
+                async for _ in worker.generate("The sea", params):
+                    pass
+            tokens = await worker.next_tokens("The sea", GREEDY, n=3)
+            return failed.value, tokens, pid, _child_pid(worker)
+        finally:
+            assert worker.shutdown(timeout=20)
+
+    failed, tokens, pid, after = asyncio.run(scenario())
+    assert "settings source broke" in failed.message and not failed.engine_lost
+    assert len(tokens.tokens) == 3  # its own answer, not the abandoned generation's
+    assert after == pid  # the model stayed loaded

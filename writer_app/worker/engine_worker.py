@@ -296,6 +296,8 @@ class EngineWorker:
             self._lock.notify_all()
         for job in dropped:
             job.reply.outcome(_dropped_outcome(job))
+        if self._thread.ident is None:  # never started: a look-up may still have started it
+            self._engine.close()
         if self._thread.is_alive():
             self._thread.join(timeout)
             if self._thread.is_alive():  # a load stuck in one long stage: stop its process
