@@ -4,6 +4,7 @@ can do wrong — a slider or a stop crossing over, a child that dies, one that h
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
@@ -33,6 +34,21 @@ def _gone(pid: int) -> bool:
     except ProcessLookupError:
         return True
     return False
+
+
+@contextlib.asynccontextmanager
+async def engine_process(loader, folder=None, lost: list[str] | None = None):
+    """A worker with its engine in a child process (the model in `folder` loaded), shut
+    down afterwards; `lost` collects the messages of engine losses."""
+    worker = EngineWorker(loader, separate_process=True)
+    if lost is not None:
+        worker.on_engine_lost(lambda failure: lost.append(failure.message))
+    try:
+        if folder is not None:
+            await worker.load(str(folder), device="cpu", dtype="float32")
+        yield worker
+    finally:
+        assert worker.shutdown(timeout=20)
 
 
 async def _serve_a_little(worker: EngineWorker, folder: str):
@@ -76,9 +92,7 @@ def test_a_slider_and_a_stop_reach_a_generation_running_in_the_child(tiny_model_
                                      repetition_penalty=1.0, max_new_tokens=400))
 
     async def scenario():
-        worker = EngineWorker(slow_loader, separate_process=True)
-        try:
-            await worker.load(str(tiny_model_dir), device="cpu", dtype="float32")
+        async with engine_process(slow_loader, tiny_model_dir) as worker:
             stream = worker.generate("The sea", live)
             steps = []
             async for step in stream:
@@ -90,8 +104,6 @@ def test_a_slider_and_a_stop_reach_a_generation_running_in_the_child(tiny_model_
                     stream.cancel()
                     stopped_at = time.perf_counter()
             return steps, switched, stream.summary, time.perf_counter() - stopped_at
-        finally:
-            assert worker.shutdown(timeout=20)
 
     with caplog.at_level("WARNING"):
         steps, switched, summary, stop_seconds = asyncio.run(scenario())
@@ -112,10 +124,7 @@ def test_a_killed_engine_process_fails_its_request_and_the_next_load_starts_afre
     lost: list[str] = []
 
     async def scenario():
-        worker = EngineWorker(slow_loader, separate_process=True)
-        worker.on_engine_lost(lambda failure: lost.append(failure.message))
-        try:
-            await worker.load(str(tiny_model_dir), device="cpu", dtype="float32")
+        async with engine_process(slow_loader, tiny_model_dir, lost) as worker:
             first = _child_pid(worker)
             stream = worker.generate("The sea", GREEDY.with_changes(max_new_tokens=400))
             with pytest.raises(WorkerError) as killed:
@@ -127,8 +136,6 @@ def test_a_killed_engine_process_fails_its_request_and_the_next_load_starts_afre
             await worker.load(str(tiny_model_dir), device="cpu", dtype="float32")
             tokens = await worker.next_tokens("The sea", GREEDY, n=3)
             return killed.value, no_model.value, first, _child_pid(worker), tokens
-        finally:
-            assert worker.shutdown(timeout=20)
 
     killed, no_model, first, second, tokens = asyncio.run(scenario())
     assert lost == [killed.message]  # the listener heard of it once
@@ -140,8 +147,7 @@ def test_a_killed_engine_process_fails_its_request_and_the_next_load_starts_afre
 
 def test_the_model_list_is_answered_at_once_even_mid_generation(tiny_model_dir, writer_home):
     async def scenario():
-        worker = EngineWorker(slow_loader, separate_process=True)
-        try:
+        async with engine_process(slow_loader) as worker:
             before_any_model = await worker.list_models()  # starts the child if need be
             await worker.load(str(tiny_model_dir), device="cpu", dtype="float32")
             stream = worker.generate("The sea", GREEDY.with_changes(max_new_tokens=100))
@@ -152,8 +158,6 @@ def test_the_model_list_is_answered_at_once_even_mid_generation(tiny_model_dir, 
                     listed = await worker.list_models()
                     stream.cancel()
             return before_any_model, listed, stream.summary
-        finally:
-            assert worker.shutdown(timeout=20)
 
     before, listed, summary = asyncio.run(scenario())
     assert [e.spec for e in before] == ["default"] == [e.spec for e in listed]
@@ -257,10 +261,7 @@ def test_a_child_killed_while_idle_is_reported_by_the_next_request(tiny_model_di
     lost: list[str] = []
 
     async def scenario():
-        worker = EngineWorker(quiet_loader, separate_process=True)
-        worker.on_engine_lost(lambda failure: lost.append(failure.message))
-        try:
-            await worker.load(str(tiny_model_dir), device="cpu", dtype="float32")
+        async with engine_process(quiet_loader, tiny_model_dir, lost) as worker:
             first = _child_pid(worker)
             os.kill(first, signal.SIGKILL)  # between two requests, as the kernel would
             while _child_pid(worker) is not None:
@@ -272,8 +273,6 @@ def test_a_child_killed_while_idle_is_reported_by_the_next_request(tiny_model_di
             await worker.load(str(tiny_model_dir), device="cpu", dtype="float32")
             tokens = await worker.next_tokens("The sea", GREEDY, n=3)
             return killed.value, first, _child_pid(worker), tokens
-        finally:
-            assert worker.shutdown(timeout=20)
 
     killed, first, second, tokens = asyncio.run(scenario())
     assert killed.engine_lost and "stopped unexpectedly" in killed.message
@@ -293,17 +292,13 @@ def test_a_request_this_side_gives_up_leaves_nothing_for_the_next(tiny_model_dir
         return GREEDY.with_changes(max_new_tokens=200)
 
     async def scenario():
-        worker = EngineWorker(slow_loader, separate_process=True)
-        try:
-            await worker.load(str(tiny_model_dir), device="cpu", dtype="float32")
+        async with engine_process(slow_loader, tiny_model_dir) as worker:
             pid = _child_pid(worker)
             with pytest.raises(WorkerError) as failed:
                 async for _ in worker.generate("The sea", params):
                     pass
             tokens = await worker.next_tokens("The sea", GREEDY, n=3)
             return failed.value, tokens, pid, _child_pid(worker)
-        finally:
-            assert worker.shutdown(timeout=20)
 
     failed, tokens, pid, after = asyncio.run(scenario())
     assert "settings source broke" in failed.message and not failed.engine_lost
