@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import torch
 
 from writer_app.engine.decoding import IncrementalDecoder
-from writer_app.engine.device import MAX_CPU_THREADS, usable_cpu_count
+from writer_app.engine.device import MAX_CPU_THREADS, SmallMatmuls, usable_cpu_count
 from writer_app.engine.noise import Noise, noise_for
 from writer_app.engine.params import Mode, SamplingParams
 from writer_app.engine.results import ContextUsage, NextTokens, Step, TokenInfo
@@ -140,6 +140,8 @@ class ModelSession:
         self._pane: tuple[torch.Tensor, torch.Tensor, ContextUsage] | None = None
         self._token_text: dict[int, tuple[str, str]] = {}
         self.eos_ids = self._eos_ids()
+        self._matmuls = SmallMatmuls(loaded.device, loaded.dtype,
+                                     loaded.precision.startswith("int8"))
 
     # ---- tokens and context --------------------------------------------------------------
 
@@ -233,8 +235,9 @@ class ModelSession:
 
             self._cache = DynamicCache(config=self.model.config)
         input_ids = torch.tensor([list(ids)], dtype=torch.long, device=self.device)  # [1, S]
-        output = self.model(input_ids=input_ids, use_cache=True, logits_to_keep=keep,
-                            **{self._cache_kwarg: self._cache})
+        with self._matmuls.rows(len(ids)):
+            output = self.model(input_ids=input_ids, use_cache=True, logits_to_keep=keep,
+                                **{self._cache_kwarg: self._cache})
         self._cached_ids.extend(ids)
         return output.logits[0].float()  # [keep, V]
 
@@ -594,8 +597,9 @@ class ModelSession:
                     break
                 with torch.inference_mode():
                     input_ids = torch.tensor(fed, device=self.device).unsqueeze(1)  # [n, 1]
-                    output = self.model(input_ids=input_ids, use_cache=True, logits_to_keep=1,
-                                        **{self._cache_kwarg: cache})
+                    with self._matmuls.rows(len(fed)):
+                        output = self.model(input_ids=input_ids, use_cache=True,
+                                            logits_to_keep=1, **{self._cache_kwarg: cache})
                     logits = output.logits[:, -1].float()  # [n, V]
             else:
                 stats.stop_reason = StopReason.LENGTH
