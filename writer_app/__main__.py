@@ -46,9 +46,10 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--device", default="auto", choices=DEVICE_CHOICES,
                        help="where the model runs (auto: cuda, then mps, then cpu)")
     group.add_argument("--dtype", default="auto", choices=DTYPE_CHOICES,
-                       help="weight precision (auto: bfloat16 on CUDA, float16 on MPS, "
-                            "float32 on CPU; int8: int8 weights with bfloat16 compute, "
-                            "about 2.5x faster on a CPU)")
+                       help="weight precision (auto: bfloat16 on CUDA, float16 on MPS; on a "
+                            "CPU int8 for GGUF models such as the default one, else "
+                            "float32; int8: int8 weights with bfloat16 compute, about 3x "
+                            "faster than float32 on a CPU)")
 
 
 def _add_sampling_options(parser: argparse.ArgumentParser) -> None:

@@ -124,6 +124,9 @@ def last_logits(loaded: LoadedModel) -> torch.Tensor:
 
 
 def stages_of(spec: str, **kwargs: object) -> tuple[LoadedModel, list[str]]:
+    """Load `spec` (float32 unless `dtype` says otherwise) and list the stages it went
+    through."""
+    kwargs.setdefault("dtype", "float32")
     seen: list[LoadProgress] = []
     loaded = load_model(spec, progress=seen.append, **kwargs)  # type: ignore[arg-type]
     return loaded, [step.stage for step in seen]
@@ -352,19 +355,19 @@ def test_gguf_hash_is_remembered_until_the_file_changes(
     real_hash = models._sha256_of_file
     monkeypatch.setattr(models, "_sha256_of_file", lambda p: hashed.append(p) or real_hash(p))
 
-    load_model(str(tiny_gguf))
-    load_model(str(tiny_gguf))
+    load_model(str(tiny_gguf), dtype="float32")
+    load_model(str(tiny_gguf), dtype="float32")
     assert len(hashed) == 1
 
     stat = tiny_gguf.stat()
     os.utime(tiny_gguf, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
-    load_model(str(tiny_gguf))
+    load_model(str(tiny_gguf), dtype="float32")
     assert len(hashed) == 2
 
 
 @pytest.mark.parametrize("damage", ["delete-weights", "garbage-weights", "delete-marker"])
 def test_broken_converted_cache_is_rebuilt(tiny_gguf: Path, damage: str) -> None:
-    reference = last_logits(load_model(str(tiny_gguf)))
+    reference = last_logits(load_model(str(tiny_gguf), dtype="float32"))
     [converted] = converted_folders()
     weights = converted / "model.safetensors"
     if damage == "delete-weights":
@@ -378,19 +381,19 @@ def test_broken_converted_cache_is_rebuilt(tiny_gguf: Path, damage: str) -> None
 
     assert "Converting GGUF" in stages
     assert (converted / "writer-conversion.json").is_file()
-    assert torch.equal(last_logits(load_model(str(tiny_gguf))), reference)
+    assert torch.equal(last_logits(load_model(str(tiny_gguf), dtype="float32")), reference)
 
 
 def test_device_failure_keeps_a_good_cache(
     tiny_gguf: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    load_model(str(tiny_gguf))
+    load_model(str(tiny_gguf), dtype="float32")
     [converted] = converted_folders()
     error = RuntimeError("CUDA error: an illegal memory access was encountered")
     monkeypatch.setattr(models, "AutoModelForCausalLM", _FailingAutoModel(error))
 
     with pytest.raises(ModelLoadError, match="illegal memory access"):
-        load_model(str(tiny_gguf))
+        load_model(str(tiny_gguf), dtype="float32")
     assert converted_folders() == [converted]
     assert (converted / "model.safetensors").is_file()
 
@@ -403,7 +406,7 @@ def test_failed_conversion_leaves_no_cache_behind(
 
     monkeypatch.setattr(models.os, "replace", disk_full)
     with pytest.raises(ModelLoadError, match="No space left on device"):
-        load_model(str(tiny_gguf))
+        load_model(str(tiny_gguf), dtype="float32")
 
     root = Path(os.environ["WRITER_HOME"]) / "cache" / "converted"
     assert [p.name for p in root.iterdir() if p.is_dir()] == []
@@ -671,3 +674,27 @@ def test_a_converted_folder_records_its_added_tokens_once_and_loads_the_same(
     assert first.tokenizer(text).input_ids == second.tokenizer(text).input_ids
     assert not models.record_added_tokens(cached, second.tokenizer)  # nothing left to add
     assert json.loads((users / "tokenizer_config.json").read_text()) == users_config
+
+
+@pytest.mark.parametrize(("dtype", "device", "kind", "int8"), [
+    ("auto", "cpu", "default", True),
+    ("auto", "cpu", "gguf", True),
+    ("AUTO", "cpu", "gguf", True),
+    ("auto", "cpu", "folder", False),  # its int8 would be redone at every load
+    ("auto", "cpu", "hub", False),
+    ("float32", "cpu", "default", False),  # what the user chose stays chosen
+    ("auto", "cuda", "default", False),  # a GPU computes bfloat16 at full speed
+])
+def test_auto_precision_is_int8_for_gguf_models_on_a_cpu(dtype, device, kind, int8):
+    chosen = models.Precision(torch.float32)
+    source = models._Source(kind, "somewhere", "name")
+    precision = models._automatic_precision(dtype, torch.device(device), source, chosen)
+    assert precision.int8_weights is int8
+    assert precision == (models.resolve_precision("int8", torch.device("cpu")) if int8
+                         else chosen)
+
+
+def test_a_gguf_loaded_with_auto_on_a_cpu_gets_int8_weights(tiny_gguf: Path) -> None:
+    loaded = load_model(str(tiny_gguf), device="cpu")
+    assert loaded.precision == "int8 weights, bfloat16 compute"
+    assert loaded.dtype == torch.bfloat16

@@ -192,7 +192,9 @@ def load_model(
     spec = spec.strip()
     started = time.perf_counter()
     try:
-        loaded = _load_source(_locate(spec), spec, torch_device, precision, steps)
+        source = _locate(spec)
+        precision = _automatic_precision(dtype, torch_device, source, precision)
+        loaded = _load_source(source, spec, torch_device, precision, steps)
         loaded.precision = precision.label
     except WriterError:
         raise
@@ -208,6 +210,24 @@ def load_model(
     release_free_heap()  # what the tokenizer's parse freed, glibc would otherwise keep
     steps.report("Ready", 1.0)
     return loaded
+
+
+def _automatic_precision(
+    dtype: str, device: torch.device, source: _Source, chosen: Precision
+) -> Precision:
+    """What "auto" means for this model: on a CPU, int8 weights for GGUF models (the
+    default one included), else `chosen` (float32 on a CPU).
+
+    Writer keeps a converted copy of a GGUF model, so its int8 tensors are made once and
+    then read from the cache. Measured on the default model against float32: 3x the
+    decode speed, a third of the pane's latency after an edit, 0.7 of the memory, at a
+    mean KL of 0.0039 nats and perplexity -0.25%. Other models' int8 would be redone at
+    every load (their folders are not Writer's to write), so they stay float32.
+    """
+    if dtype.strip().lower() == "auto" and device.type == "cpu" \
+            and source.kind in ("default", "gguf"):
+        return resolve_precision("int8", device)
+    return chosen
 
 
 def _load_source(
