@@ -40,7 +40,8 @@ def test_version():
 
 def test_next_tokens_json_agrees_with_transformers(default_loaded):
     prompt = "I went on a trip to"
-    result = writer_app("next-tokens", "--json", "--top", "15", "--temperature", "0.7",
+    result = writer_app("next-tokens", "--dtype", "float32",  # the reference's precision
+                        "--json", "--top", "15", "--temperature", "0.7",
                         "--top-k", "20", "--top-p", "0.9", "--repetition-penalty", "1.3",
                         prompt)
     assert result.returncode == 0, result.stderr
@@ -57,7 +58,8 @@ def test_next_tokens_json_agrees_with_transformers(default_loaded):
         assert token["sampled_prob"] == pytest.approx(float(processed[token["id"]]),
                                                       rel=1e-5, abs=1e-8)
         assert token["text"] == default_loaded.tokenizer.decode([token["id"]])
-    raw_only = json.loads(writer_app("next-tokens", "--json", "--top", "5", "--temperature",
+    raw_only = json.loads(writer_app("next-tokens", "--dtype", "float32", "--json", "--top",
+                                     "5", "--temperature",
                                      "1", "--top-k", "0", "--top-p", "1",
                                      "--repetition-penalty", "1", prompt).stdout)
     for token in raw_only["tokens"]:

@@ -58,7 +58,12 @@ from writer_app import paths
 from writer_app.atomic import write_text_atomically
 from writer_app.engine.device import Precision, resolve_device, resolve_precision
 from writer_app.engine.memory import release_free_heap
-from writer_app.engine.quantize import load_int8_model, quantize_int8_weights, save_int8_model
+from writer_app.engine.quantize import (
+    INT8_FILE,
+    load_int8_model,
+    quantize_int8_weights,
+    save_int8_model,
+)
 from writer_app.engine.results import ModelEntry
 from writer_app.errors import (
     LoadCancelledError,
@@ -600,10 +605,12 @@ def record_added_tokens(folder: Path, tokenizer: Any) -> bool:
 
 
 def _is_complete_conversion(folder: Path) -> bool:
+    """Marker, config and the float32 weights: the int8 copy beside them is derived from
+    those and cannot stand in for them (a float load would find nothing)."""
     return (
         (folder / _CONVERSION_MARKER).is_file()
         and (folder / "config.json").is_file()
-        and any(folder.glob("*.safetensors"))
+        and any(path.name != INT8_FILE for path in folder.glob("*.safetensors"))
     )
 
 
