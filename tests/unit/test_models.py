@@ -698,3 +698,22 @@ def test_a_gguf_loaded_with_auto_on_a_cpu_gets_int8_weights(tiny_gguf: Path) -> 
     loaded = load_model(str(tiny_gguf), device="cpu")
     assert loaded.precision == "int8 weights, bfloat16 compute"
     assert loaded.dtype == torch.bfloat16
+
+
+def test_converting_a_gguf_parses_its_header_once(tiny_gguf: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """transformers reads the GGUF for the tokenizer and again for the weights: ~10 s
+    each for the default model's 262k token strings."""
+    real = gguf.GGUFReader
+    opened: list[str] = []
+
+    def counting(path, mode="r"):
+        opened.append(str(path))
+        return real(path, mode)
+
+    monkeypatch.setattr(gguf, "GGUFReader", counting)
+    _, stages = stages_of(str(tiny_gguf))
+
+    assert "Converting GGUF" in stages
+    assert opened == [str(tiny_gguf)]
+    assert gguf.GGUFReader is counting  # put back afterwards

@@ -537,12 +537,14 @@ def _convert_gguf(gguf_path: Path, target: Path, name: str, steps: _LoadSteps) -
     _remove_stale_temp_folders(root)
     started = time.perf_counter()
     steps.begin("Reading GGUF tokenizer")
-    tokenizer = AutoTokenizer.from_pretrained(gguf_path.parent, gguf_file=gguf_path.name)
-    steps.begin("Converting GGUF")
     try:
-        model = AutoModelForCausalLM.from_pretrained(
-            gguf_path.parent, gguf_file=gguf_path.name, dtype=torch.float32, trust_remote_code=False
-        )
+        with _one_gguf_reader():
+            tokenizer = AutoTokenizer.from_pretrained(gguf_path.parent, gguf_file=gguf_path.name)
+            steps.begin("Converting GGUF")
+            model = AutoModelForCausalLM.from_pretrained(
+                gguf_path.parent, gguf_file=gguf_path.name, dtype=torch.float32,
+                trust_remote_code=False
+            )
     except ValueError as error:
         if "Unrecognized configuration class" in str(error):
             raise ModelLoadError(
@@ -602,6 +604,34 @@ def record_added_tokens(folder: Path, tokenizer: Any) -> bool:
         log.warning("Could not record the added tokens in %s: %s", path, error)
         return False
     return True
+
+
+@contextlib.contextmanager
+def _one_gguf_reader() -> Iterator[None]:
+    """Parse a GGUF file's header once while converting it, not twice.
+
+    transformers reads the file with gguf.GGUFReader for the tokenizer and again for the
+    weights; each parse walks the 262,144 token strings through numpy slices (~10 s for
+    the default model). The reader is read-only (a memory map), so the second user can
+    share the first one's. Undone on leaving; a gguf without GGUFReader is left alone.
+    """
+    original = getattr(gguf, "GGUFReader", None)
+    if original is None:
+        yield
+        return
+    readers: dict[tuple[str, str], Any] = {}
+
+    def shared_reader(path: str | os.PathLike[str], mode: str = "r") -> Any:
+        key = (os.fspath(path), mode)
+        if key not in readers:
+            readers[key] = original(path, mode)
+        return readers[key]
+
+    gguf.GGUFReader = shared_reader
+    try:
+        yield
+    finally:
+        gguf.GGUFReader = original
 
 
 def _is_complete_conversion(folder: Path) -> bool:
