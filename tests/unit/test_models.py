@@ -717,3 +717,19 @@ def test_converting_a_gguf_parses_its_header_once(tiny_gguf: Path,
     assert "Converting GGUF" in stages
     assert opened == [str(tiny_gguf)]
     assert gguf.GGUFReader is counting  # put back afterwards
+
+
+def test_the_quick_gguf_reader_reads_exactly_what_gguf_reads(tiny_gguf: Path) -> None:
+    assert models._gguf_reader_class() is models._QuickGGUFReader  # this gguf: fast path on
+    theirs, ours = gguf.GGUFReader(tiny_gguf), models._QuickGGUFReader(tiny_gguf)
+    assert list(theirs.fields) == list(ours.fields)
+    for name, field in theirs.fields.items():
+        mine = ours.fields[name]
+        assert (field.offset, field.data, field.types) == (mine.offset, mine.data, mine.types)
+        assert len(field.parts) == len(mine.parts)
+        for expected, got in zip(field.parts, mine.parts, strict=True):
+            assert expected.dtype == got.dtype and np.array_equal(expected, got), name
+    assert [(t.name, t.tensor_type, list(t.shape), t.data_offset) for t in theirs.tensors] == \
+        [(t.name, t.tensor_type, list(t.shape), t.data_offset) for t in ours.tensors]
+    for expected, got in zip(theirs.tensors, ours.tensors, strict=True):
+        assert expected.data.dtype == got.data.dtype and np.array_equal(expected.data, got.data)
