@@ -94,6 +94,7 @@ def test_a_dead_engine_process_is_reloaded_once_and_the_text_kept(qtbot, make_wi
     qtbot.wait(500)
     assert window.model_info is None and not window.is_loading
     assert window.model_label.text() == "No model"
+    assert window.device_label.text() == "" and window.dtype_label.text() == ""
     assert window.editor.text().startswith(kept)
 
 

@@ -425,6 +425,8 @@ class MainWindow(QMainWindow):
         self.model_info = None
         self._pane_has_logits = False
         self.model_label.setText(self.tr("No model"))
+        self.device_label.clear()  # the status bar must not show a model that is gone
+        self.dtype_label.clear()
         self._update_actions()
         now = time.monotonic()
         again = (self._engine_lost_at is not None

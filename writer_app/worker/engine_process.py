@@ -36,6 +36,7 @@ import itertools
 import logging
 import multiprocessing
 import os
+import pickle
 import queue
 import signal
 import threading
@@ -364,11 +365,9 @@ def _answer_queries(answers: Connection) -> None:
             except Exception as error:
                 reply = (number, False, f"{type(error).__name__}: {error}")
             try:
-                answers.send(reply)
-            except (EOFError, OSError):
-                raise
-            except Exception as error:  # an answer that does not pickle
-                answers.send((number, False, f"{type(error).__name__}: {error}"))
+                answers.send(reply)  # pickles before it writes: a failure sends nothing
+            except (pickle.PicklingError, TypeError, AttributeError) as error:
+                answers.send((number, False, f"the answer did not pickle: {error}"))
     except (EOFError, OSError):
         pass
 

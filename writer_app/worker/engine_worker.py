@@ -85,7 +85,8 @@ class CancelFlag:
 
 class Engine(Protocol):
     """Where requests are served: here (EngineHost) or in a child process
-    (ChildProcessEngine). Only the engine thread calls these."""
+    (ChildProcessEngine). The engine thread calls `execute`, `prepare` and `close` (and
+    `shutdown` calls `close` when that thread never ran); `abort` may come from any."""
 
     def execute(self, request: Request, event: Callable[[Any], None],
                 cancel: CancelFlag) -> object: ...
