@@ -45,8 +45,8 @@ from benchmarks.report import NOISY_CORES, format_report
 if TYPE_CHECKING:
     import torch
 
+    from writer_app.boundary.params import SamplingParams
     from writer_app.engine.models import LoadedModel
-    from writer_app.engine.params import SamplingParams
     from writer_app.engine.session import ModelSession
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -137,7 +137,7 @@ class Options:
 
 def sampling_params(options: Options, **changes: Any) -> SamplingParams:
     """The benchmark's sampling settings: the app's defaults, spelled out."""
-    from writer_app.engine.params import SamplingParams
+    from writer_app.boundary.params import SamplingParams
 
     values: dict[str, Any] = dict(temperature=0.8, top_k=50, top_p=0.95,
                                   repetition_penalty=1.1, max_new_tokens=options.new_tokens,

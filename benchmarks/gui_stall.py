@@ -83,7 +83,7 @@ def _signal(signal: SignalInstance) -> asyncio.Future[Any]:
 
 
 async def run(args: argparse.Namespace) -> StallProbe:
-    from writer_app.engine.params import SamplingParams
+    from writer_app.boundary.params import SamplingParams
     from writer_app.settings import Settings
     from writer_app.ui.main_window import MainWindow
     from writer_app.worker import EngineWorker, load_with_engine

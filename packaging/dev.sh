@@ -67,6 +67,7 @@ case "$command" in
     python_env
     export QT_QPA_PLATFORM=offscreen
     .venv/bin/ruff check writer_app tests packaging benchmarks
+    .venv/bin/lint-imports  # the architecture contracts in pyproject.toml
     exec .venv/bin/python -m pytest "$@"
     ;;
   *)

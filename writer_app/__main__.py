@@ -15,12 +15,12 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, NoReturn
 
 from writer_app import __version__
-from writer_app.engine.params import DEVICE_CHOICES, DTYPE_CHOICES
+from writer_app.boundary.params import DEVICE_CHOICES, DTYPE_CHOICES
 from writer_app.engine.quiet import quiet_libraries
-from writer_app.errors import InvalidSettingError, WriterError
+from writer_app.errors import InvalidSettingError, WriterError, first_line, is_out_of_memory
 
 if TYPE_CHECKING:
-    from writer_app.engine.params import SamplingParams
+    from writer_app.boundary.params import SamplingParams
     from writer_app.engine.session import ModelSession
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
@@ -53,7 +53,7 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_sampling_options(parser: argparse.ArgumentParser) -> None:
-    from writer_app.engine.params import SamplingParams
+    from writer_app.boundary.params import SamplingParams
 
     defaults = SamplingParams()
     group = parser.add_argument_group("sampling")
@@ -121,7 +121,7 @@ def build_gui_parser() -> argparse.ArgumentParser:
 
 def params_from_args(args: argparse.Namespace) -> SamplingParams:
     """Sampling options → validated SamplingParams (InvalidSettingError says what to fix)."""
-    from writer_app.engine.params import Mode, SamplingParams
+    from writer_app.boundary.params import Mode, SamplingParams
 
     mode = Mode.SAMPLE
     if args.num_beams < 1:
@@ -280,11 +280,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _describe(error: BaseException) -> str:
     if isinstance(error, WriterError):
         return str(error)
-    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-    if "out of memory" in text.lower() or isinstance(error, MemoryError):
-        return (f"out of memory ({text[:120]}) — choose a smaller model, --dtype bfloat16, "
-                "or --device cpu")
-    return f"{type(error).__name__}: {text[:200]} — run again with --debug for details"
+    if is_out_of_memory(error):
+        return (f"out of memory ({first_line(error, 120)}) — choose a smaller model, "
+                "--dtype int8, or --device cpu")
+    return f"{type(error).__name__}: {first_line(error)} — run again with --debug for details"
 
 
 if __name__ == "__main__":

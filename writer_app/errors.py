@@ -29,3 +29,25 @@ class ModelLoadError(WriterError):
 
 class LoadCancelledError(WriterError):
     """The user cancelled a model load."""
+
+
+def first_line(error: BaseException, limit: int = 200) -> str:
+    """The first line of an error's text, cut to `limit` characters, for one-line messages.
+
+    Falls back to the exception's class name when it carries no text, so a message
+    never ends in a bare colon.
+    """
+    text = str(error).strip()
+    line = text.splitlines()[0].strip() if text else ""
+    line = line or type(error).__name__
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def is_out_of_memory(error: BaseException) -> bool:
+    """Whether `error` means memory ran out (Python's MemoryError, torch's CPU/GPU OOM)."""
+    if isinstance(error, MemoryError):
+        return True
+    text = str(error).lower()
+    return isinstance(error, RuntimeError) and (
+        "out of memory" in text or "can't allocate memory" in text
+    )

@@ -318,9 +318,9 @@ def _check_model(say: Callable[[str], None], model: str, device: str, dtype: str
     from writer_app.engine.quiet import quiet_libraries
 
     quiet_libraries()
+    from writer_app.boundary.params import SamplingParams
     from writer_app.engine.device import configure_cpu_threads, resolve_device
     from writer_app.engine.models import LoadProgress, load_model
-    from writer_app.engine.params import SamplingParams
     from writer_app.engine.session import ModelSession
 
     torch_device = resolve_device(device)
@@ -360,7 +360,7 @@ def _check_engine_process(say: Callable[[str], None], model: str, device: str,
     import asyncio
     import functools
 
-    from writer_app.engine.params import SamplingParams
+    from writer_app.boundary.params import SamplingParams
     from writer_app.worker import EngineWorker, load_with_engine
 
     async def ask() -> tuple[Any, Any, int | None]:

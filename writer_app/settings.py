@@ -19,7 +19,7 @@ from typing import Any
 
 from writer_app import paths
 from writer_app.atomic import write_text_atomically
-from writer_app.engine.params import DEVICE_CHOICES, DTYPE_CHOICES, Mode, SamplingParams
+from writer_app.boundary.params import DEVICE_CHOICES, DTYPE_CHOICES, Mode, SamplingParams
 from writer_app.errors import InvalidSettingError
 
 log = logging.getLogger(__name__)

@@ -7,7 +7,7 @@ from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication
 
-from writer_app.engine.params import SamplingParams
+from writer_app.boundary.params import SamplingParams
 from writer_app.ui.completion import next_word
 
 pytestmark = pytest.mark.gui

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from writer_app.journal import Journal
+from writer_app.documents.journal import Journal
 
 pytestmark = pytest.mark.gui
 
@@ -90,7 +90,7 @@ def test_kill_9_after_typing_restores_the_text_on_the_next_start(
 
 def test_the_window_restores_an_orphan_into_its_document(make_window, writer_home, qtbot,
                                                           tmp_path):
-    from writer_app.journal import journal_dir
+    from writer_app.documents.journal import journal_dir
 
     document = tmp_path / "story.txt"
     document.write_text("saved text", encoding="utf-8")
@@ -116,7 +116,7 @@ def test_the_window_restores_an_orphan_into_its_document(make_window, writer_hom
 
 
 def test_unsaved_changes_reach_the_journal_within_a_second(make_window, qtbot, writer_home):
-    from writer_app.journal import journal_dir
+    from writer_app.documents.journal import journal_dir
 
     window = make_window(load=None)
     type_text(window.editor, "draft 草稿")

@@ -7,7 +7,7 @@ import threading
 import pytest
 from PySide6.QtCore import Qt
 
-from writer_app.engine.params import SamplingParams
+from writer_app.boundary.params import SamplingParams
 
 pytestmark = pytest.mark.gui
 

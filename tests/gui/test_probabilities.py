@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMenu
 
-from writer_app.engine.params import SamplingParams
+from writer_app.boundary.params import SamplingParams
 
 pytestmark = pytest.mark.gui
 

@@ -12,7 +12,7 @@ import functools
 import pytest
 from PySide6.QtCore import Qt
 
-from writer_app.engine.params import SamplingParams
+from writer_app.boundary.params import SamplingParams
 from writer_app.worker import load_with_engine
 
 pytestmark = [pytest.mark.gui, pytest.mark.integration]

@@ -7,14 +7,14 @@ import sys
 
 import pytest
 
-from writer_app.engine.params import Mode, SamplingParams
+from writer_app.boundary.params import Mode, SamplingParams
 from writer_app.ui.token_pane import NextTokensPane, is_insertable, visible_token
 
 pytestmark = pytest.mark.gui
 
 
 def token(text: str, piece: str, prob: float = 0.5, sampled: float = 0.5):
-    from writer_app.engine.results import TokenInfo
+    from writer_app.boundary.results import TokenInfo
 
     return TokenInfo(1, text, piece, prob, sampled)
 
@@ -82,7 +82,7 @@ def test_the_sampling_panel_takes_its_ranges_from_the_settings_schema(qtbot):
 
 
 def test_the_model_dialog_lists_models_and_returns_the_choice(qtbot):
-    from writer_app.engine.results import ModelEntry
+    from writer_app.boundary.results import ModelEntry
     from writer_app.ui.model_dialog import ModelChoice, ModelDialog
 
     dialog = ModelDialog(current=ModelChoice("default", "cpu", "float32"))

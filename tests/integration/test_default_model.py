@@ -12,8 +12,8 @@ from transformers import (
     TopPLogitsWarper,
 )
 
+from writer_app.boundary.params import SamplingParams
 from writer_app.engine.decoding import REPLACEMENT_CHARACTER
-from writer_app.engine.params import SamplingParams
 from writer_app.engine.session import ModelSession, StopReason
 
 pytestmark = pytest.mark.integration

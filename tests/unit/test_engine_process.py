@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from writer_app.engine.params import SamplingParams
+from writer_app.boundary.params import SamplingParams
 from writer_app.worker import CancelFlag, EngineWorker, LiveParams, WorkerError
 from writer_app.worker.engine_process import ChildProcessEngine
 
@@ -161,7 +161,7 @@ def test_the_model_list_is_answered_at_once_even_mid_generation(tiny_model_dir, 
 
     before, listed, summary = asyncio.run(scenario())
     assert [e.spec for e in before] == ["default"] == [e.spec for e in listed]
-    assert type(listed[0]).__module__ == "writer_app.engine.results"  # no torch to unpickle
+    assert type(listed[0]).__module__ == "writer_app.boundary.results"  # no torch to unpickle
     # answered while the generation ran: queued behind it, the stop would come too late
     assert summary.stop_reason == "cancelled"
 
@@ -203,7 +203,7 @@ def test_a_loader_that_cannot_cross_to_the_child_is_a_clear_failure(writer_home)
 
 WINDOW_SIDE = r"""
 import asyncio, functools, sys
-from writer_app.engine.params import SamplingParams
+from writer_app.boundary.params import SamplingParams
 from writer_app.worker import EngineWorker, load_with_engine
 
 async def main():

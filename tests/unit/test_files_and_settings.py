@@ -12,15 +12,15 @@ import textwrap
 import pytest
 
 from writer_app import atomic
-from writer_app.errors import InvalidSettingError, WriterError
-from writer_app.journal import Journal
-from writer_app.settings import SCHEMA, Presets, Settings
-from writer_app.textfiles import (
+from writer_app.documents.journal import Journal
+from writer_app.documents.textfiles import (
     UnreadableFileError,
     UnsavableTextError,
     read_text_file,
     save_text_file,
 )
+from writer_app.errors import InvalidSettingError, WriterError
+from writer_app.settings import SCHEMA, Presets, Settings
 
 # ---- files ------------------------------------------------------------------------------
 
@@ -229,7 +229,7 @@ def test_a_killed_process_leaves_an_orphan_that_can_be_adopted(tmp_path):
     script = textwrap.dedent(f"""
         import os, signal
         from pathlib import Path
-        from writer_app.journal import Journal
+        from writer_app.documents.journal import Journal
         journal = Journal(Path({str(tmp_path)!r}))
         journal.record("doc", "/tmp/novel.txt", "typed before the crash 我们", {{"k": 1}})
         journal.flush()
@@ -261,7 +261,7 @@ def test_sampling_params_round_trip_through_settings():
 
 def test_a_journal_that_cannot_be_written_says_so(tmp_path, monkeypatch):
     """Hot exit must not close without asking when the unsaved text did not reach disk."""
-    import writer_app.journal as journal_module
+    import writer_app.documents.journal as journal_module
 
     journal = Journal(tmp_path)
 

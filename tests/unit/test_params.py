@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from writer_app.engine.params import Mode, SamplingParams
+from writer_app.boundary.params import Mode, SamplingParams
 from writer_app.errors import InvalidSettingError
 
 

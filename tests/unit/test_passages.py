@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from writer_app.passages import Passages
+from writer_app.documents.passages import Passages
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ def test_replacing_everything_clears_and_numbers_are_per_passage():
 
 
 def test_a_passage_range_follows_edits_and_detaches_when_crossed():
-    from writer_app.passages import Branches
+    from writer_app.documents.passages import Branches
 
     branches = Branches(1, 5, 5)
     branches.edited(5, 0, 4)  # the generation's first text
@@ -94,7 +94,7 @@ def test_a_passage_range_follows_edits_and_detaches_when_crossed():
 
 
 def test_versions_are_never_overwritten():
-    from writer_app.passages import Branches
+    from writer_app.documents.passages import Branches
 
     branches = Branches(1, 0, 4)
     branches.keep("今天下雨")
@@ -108,7 +108,7 @@ def test_versions_are_never_overwritten():
 
 
 def test_history_finds_the_passage_at_a_position():
-    from writer_app.passages import History
+    from writer_app.documents.passages import History
 
     history = History()
     first = history.begin(1, 0)

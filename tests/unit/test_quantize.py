@@ -8,8 +8,8 @@ import pytest
 import torch
 from torch import nn
 
+from writer_app.boundary.params import SamplingParams
 from writer_app.engine.device import resolve_precision
-from writer_app.engine.params import SamplingParams
 from writer_app.engine.quantize import (
     GEMV_ROWS,
     Int8Linear,

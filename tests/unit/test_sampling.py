@@ -12,6 +12,7 @@ from transformers import (
     TopPLogitsWarper,
 )
 
+from writer_app.boundary.params import SamplingParams
 from writer_app.engine.noise import (
     FullNoise,
     StreamNoise,
@@ -19,7 +20,6 @@ from writer_app.engine.noise import (
     noise_for,
     stream_matches_torch,
 )
-from writer_app.engine.params import SamplingParams
 from writer_app.engine.sampling import (
     apply_repetition_penalty,
     draw_token,

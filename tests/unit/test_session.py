@@ -7,7 +7,7 @@ import threading
 import pytest
 import torch
 
-from writer_app.engine.params import Mode, SamplingParams
+from writer_app.boundary.params import Mode, SamplingParams
 from writer_app.engine.session import ModelSession, StopReason
 
 SAMPLED = SamplingParams(temperature=0.7, top_k=20, top_p=0.9, repetition_penalty=1.3,

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from writer_app.engine.params import Mode, SamplingParams
+from writer_app.boundary.params import Mode, SamplingParams
 from writer_app.errors import ModelNotFoundError
 from writer_app.worker import EngineWorker, LiveParams, WorkerError, load_with_engine
 
@@ -329,7 +329,7 @@ def test_samples_are_whole_continuations_in_one_batch(tiny_loaded):
 
 
 def test_the_status_bar_names_int8_as_chosen_not_its_compute_dtype():
-    from writer_app.worker.messages import ModelInfo
+    from writer_app.boundary.messages import ModelInfo
 
     common = {"name": "m", "spec": "m", "device": "cpu", "context_window": 8}
     int8 = ModelInfo(dtype="bfloat16", precision="int8 weights, bfloat16 compute", **common)

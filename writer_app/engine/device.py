@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import torch
 
-from writer_app.engine.params import DEVICE_CHOICES, DTYPE_CHOICES
+from writer_app.boundary.params import DEVICE_CHOICES, DTYPE_CHOICES
 from writer_app.errors import InvalidSettingError
 
 __all__ = ["DEVICE_CHOICES", "DTYPE_CHOICES", "Precision", "resolve_device", "resolve_dtype",

@@ -58,6 +58,7 @@ from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING_N
 
 from writer_app import paths
 from writer_app.atomic import write_text_atomically
+from writer_app.boundary.results import ModelEntry
 from writer_app.engine.device import Precision, resolve_device, resolve_precision
 from writer_app.engine.memory import release_free_heap
 from writer_app.engine.quantize import (
@@ -66,12 +67,13 @@ from writer_app.engine.quantize import (
     quantize_int8_weights,
     save_int8_model,
 )
-from writer_app.engine.results import ModelEntry
 from writer_app.errors import (
     LoadCancelledError,
     ModelLoadError,
     ModelNotFoundError,
     WriterError,
+    first_line,
+    is_out_of_memory,
 )
 from writer_app.recent import RecentList
 
@@ -421,7 +423,7 @@ def _read_config_json(folder: Path, name: str) -> dict[str, Any]:
         raw = json.loads((folder / "config.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
         raise ModelLoadError(
-            f"config.json of '{name}' cannot be read: {_first_line(error)}",
+            f"config.json of '{name}' cannot be read: {first_line(error)}",
             "download the model folder again",
         ) from error
     if not isinstance(raw, dict):
@@ -466,26 +468,12 @@ def _has_weights(folder: Path) -> bool:
 
 def _as_load_error(error: Exception, spec: str) -> ModelLoadError:
     """Turn an unexpected failure into a one-line ModelLoadError."""
-    if _is_out_of_memory(error):
+    if is_out_of_memory(error):
         return ModelLoadError(f"Not enough memory to load '{spec}'", _HINT_OUT_OF_MEMORY)
     return ModelLoadError(
-        f"Could not load '{spec}': {_first_line(error)}",
+        f"Could not load '{spec}': {first_line(error)}",
         "check that the model files are complete, or choose another model",
     )
-
-
-def _is_out_of_memory(error: BaseException) -> bool:
-    if isinstance(error, (MemoryError, torch.cuda.OutOfMemoryError)):
-        return True
-    text = str(error).lower()
-    return isinstance(error, RuntimeError) and (
-        "out of memory" in text or "can't allocate memory" in text
-    )
-
-
-def _first_line(error: BaseException, limit: int = 200) -> str:
-    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 # ---------------------------------------------------------------------------
@@ -806,7 +794,7 @@ def check_gguf_file(path: Path) -> None:
         ) from None
     except OSError as error:
         raise ModelLoadError(
-            f"'{path}' cannot be read: {_first_line(error)}", _HINT_CHOOSE_MODEL
+            f"'{path}' cannot be read: {first_line(error)}", _HINT_CHOOSE_MODEL
         ) from error
 
 
@@ -964,7 +952,7 @@ def _fetch_from_hub(repo_id: str, steps: _LoadSteps) -> Path:
         raise not_cached from error
     except HfHubHTTPError as error:
         raise ModelNotFoundError(
-            f"The Hugging Face Hub refused '{repo_id}': {_first_line(error)}",
+            f"The Hugging Face Hub refused '{repo_id}': {first_line(error)}",
             "try again later, or choose a local folder or .gguf file",
         ) from error
     snapshot = Path(str(folder))

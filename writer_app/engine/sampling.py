@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import torch
 
+from writer_app.boundary.params import SamplingParams
 from writer_app.engine.noise import FullNoise, Noise
-from writer_app.engine.params import SamplingParams
 
 
 @dataclass(frozen=True)

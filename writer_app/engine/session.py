@@ -20,11 +20,11 @@ from typing import TYPE_CHECKING
 
 import torch
 
+from writer_app.boundary.params import Mode, SamplingParams
+from writer_app.boundary.results import ContextUsage, NextTokens, Step, TokenInfo
 from writer_app.engine.decoding import IncrementalDecoder
 from writer_app.engine.device import MAX_CPU_THREADS, SmallMatmuls, usable_cpu_count
 from writer_app.engine.noise import Noise, noise_for
-from writer_app.engine.params import Mode, SamplingParams
-from writer_app.engine.results import ContextUsage, NextTokens, Step, TokenInfo
 from writer_app.engine.sampling import (
     Candidate,
     Distribution,

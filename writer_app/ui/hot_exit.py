@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer
 
-from writer_app.journal import Journal, JournalEntry
+from writer_app.documents.journal import Journal, JournalEntry
 
 if TYPE_CHECKING:
     from writer_app.ui.main_window import MainWindow

@@ -35,13 +35,13 @@ from PySide6.QtWidgets import (
 )
 
 from writer_app import paths
+from writer_app.boundary.params import SamplingParams
 from writer_app.diagnostics import diagnostics_text
-from writer_app.engine.params import SamplingParams
+from writer_app.documents.journal import Journal, JournalEntry
+from writer_app.documents.textfiles import read_text_file, save_text_file
 from writer_app.errors import WriterError
-from writer_app.journal import Journal, JournalEntry
 from writer_app.recent import RecentList
 from writer_app.settings import Presets, Settings
-from writer_app.textfiles import read_text_file, save_text_file
 from writer_app.ui.alternatives import ContinueThree
 from writer_app.ui.completion import CompletionController
 from writer_app.ui.editor import WriterEditor
@@ -64,7 +64,7 @@ from writer_app.worker import (
 )
 
 if TYPE_CHECKING:
-    from writer_app.engine.results import NextTokens, Step
+    from writer_app.boundary.results import NextTokens, Step
     from writer_app.worker import GenerationSummary
 
 log = logging.getLogger(__name__)

@@ -7,7 +7,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
-from writer_app.engine.params import SamplingParams
+from writer_app.boundary.params import SamplingParams
 from writer_app.worker import EngineWorker
 
 

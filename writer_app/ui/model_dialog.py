@@ -28,10 +28,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from writer_app.engine.params import DEVICE_CHOICES, DTYPE_CHOICES
+from writer_app.boundary.params import DEVICE_CHOICES, DTYPE_CHOICES
 
 if TYPE_CHECKING:
-    from writer_app.engine.results import ModelEntry
+    from writer_app.boundary.results import ModelEntry
 
 _KIND_HEADINGS = {"default": "Built in", "hub-cache": "Downloaded (Hugging Face cache)",
                   "recent": "Recent"}

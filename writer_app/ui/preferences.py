@@ -14,9 +14,9 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QActionGroup, QColor, QKeySequence, QPalette
 from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMenu, QStyleFactory
 
+from writer_app.documents.textfiles import COMMON_ENCODINGS
 from writer_app.errors import InvalidSettingError
 from writer_app.settings import BY_NAME, Presets
-from writer_app.textfiles import COMMON_ENCODINGS
 
 if TYPE_CHECKING:
     from writer_app.ui.main_window import MainWindow

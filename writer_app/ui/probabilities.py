@@ -24,7 +24,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QMenu, QTextEdit, QToolTip, QWidget
 
-from writer_app.passages import (
+from writer_app.documents.passages import (
     Alternative,
     Branches,
     GeneratedToken,

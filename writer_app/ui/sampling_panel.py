@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from writer_app.engine.params import Mode, SamplingParams
+from writer_app.boundary.params import Mode, SamplingParams
 from writer_app.settings import BUILT_IN_PRESETS, BY_NAME, Presets, Setting
 
 # The slider rows, top to bottom; everything else about them is in the schema.

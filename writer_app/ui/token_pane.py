@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 if TYPE_CHECKING:
-    from writer_app.engine.results import TokenInfo
+    from writer_app.boundary.results import TokenInfo
 
 KEY_COLUMN, TOKEN_COLUMN, RAW_COLUMN, SAMPLED_COLUMN = range(4)
 TOKEN_ROLE = Qt.ItemDataRole.UserRole  # the TokenInfo of a row

@@ -5,19 +5,19 @@ travel, `engine_process` for the child process that owns the model in the app, a
 `serving` for how a request is served.
 """
 
-from writer_app.worker.engine_worker import (
-    THREAD_NAME,
-    CancelFlag,
-    EngineWorker,
-    GenerationStream,
-)
-from writer_app.worker.messages import (
+from writer_app.boundary.messages import (
     SUPERSEDED,
     Failure,
     GenerationSummary,
     LiveParams,
     ModelInfo,
     WorkerError,
+)
+from writer_app.worker.engine_worker import (
+    THREAD_NAME,
+    CancelFlag,
+    EngineWorker,
+    GenerationStream,
 )
 from writer_app.worker.serving import EngineHost, Loader, failure_from, load_with_engine
 

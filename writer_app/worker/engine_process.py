@@ -46,8 +46,8 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import TYPE_CHECKING, Any
 
-from writer_app.engine.params import SamplingParams
-from writer_app.worker.messages import Failure, GenerateRequest, LiveParams, Request
+from writer_app.boundary.messages import Failure, GenerateRequest, LiveParams, Request
+from writer_app.boundary.params import SamplingParams
 from writer_app.worker.serving import EngineHost, Loader, failure_from
 
 if TYPE_CHECKING:

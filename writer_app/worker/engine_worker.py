@@ -25,8 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from writer_app.engine.params import SamplingParams
-from writer_app.worker.messages import (
+from writer_app.boundary.messages import (
     SUPERSEDED,
     Failure,
     GenerateRequest,
@@ -39,10 +38,11 @@ from writer_app.worker.messages import (
     SuggestRequest,
     WorkerError,
 )
+from writer_app.boundary.params import SamplingParams
 from writer_app.worker.serving import EngineHost, Loader, failure_from, load_with_engine
 
 if TYPE_CHECKING:
-    from writer_app.engine.results import ModelEntry, NextTokens, Step
+    from writer_app.boundary.results import ModelEntry, NextTokens, Step
 
 THREAD_NAME = "writer-engine"
 log = logging.getLogger(__name__)

@@ -14,8 +14,7 @@ import traceback
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
-from writer_app.errors import LoadCancelledError, WriterError
-from writer_app.worker.messages import (
+from writer_app.boundary.messages import (
     SUPERSEDED,
     Failure,
     GenerateRequest,
@@ -28,6 +27,7 @@ from writer_app.worker.messages import (
     SuggestRequest,
     Superseded,
 )
+from writer_app.errors import LoadCancelledError, WriterError, first_line, is_out_of_memory
 
 if TYPE_CHECKING:
     from writer_app.engine.models import LoadedModel
@@ -86,11 +86,11 @@ def failure_from(error: BaseException) -> Failure:
     """Turn any exception into a value the window can show: message, hint, details."""
     if isinstance(error, WriterError):
         return Failure(error.message, error.hint, cancelled=isinstance(error, LoadCancelledError))
-    text = str(error).strip().splitlines()[0][:200] if str(error).strip() else ""
-    if isinstance(error, MemoryError) or "out of memory" in text.lower():
+    if is_out_of_memory(error):
         return Failure("The model ran out of memory",
                        "choose a smaller model or precision (Model → Choose Model…)")
-    return Failure(f"{type(error).__name__}: {text}" if text else type(error).__name__,
+    text = first_line(error)
+    return Failure(text if text == type(error).__name__ else f"{type(error).__name__}: {text}",
                    "this is a bug in Writer; the details help to fix it",
                    details="".join(traceback.format_exception(error)))
 

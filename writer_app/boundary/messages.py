@@ -12,11 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from writer_app.engine.params import SamplingParams
+from writer_app.boundary.params import SamplingParams
 from writer_app.errors import WriterError
 
 if TYPE_CHECKING:
-    from writer_app.engine.results import ContextUsage
+    from writer_app.boundary.results import ContextUsage
 
 
 # ---- requests ---------------------------------------------------------------------------

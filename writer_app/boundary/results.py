@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from writer_app.engine.params import SamplingParams
+from writer_app.boundary.params import SamplingParams
 
 
 @dataclass(frozen=True)
