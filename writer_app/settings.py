@@ -100,6 +100,9 @@ SCHEMA: tuple[Setting, ...] = (
             "likeliest passage.", choices=tuple(m.value for m in Mode)),
     Setting("sampling.num_beams", int, 4, "Beams",
             "How many candidate passages beam search keeps at each step.", 2, 16, 1),
+    Setting("sampling.allow_control_tokens", bool, False, "Allow control tokens",
+            "Let the model write control tokens that are not text, such as <start_of_image>; "
+            "the end of text still ends a passage."),
     # The model.
     Setting("model.spec", str, "default", "Model",
             "The model to load: default, a Hugging Face Hub id, a folder or a .gguf file."),
@@ -149,7 +152,9 @@ BUILT_IN_PRESETS: dict[str, dict[str, Any]] = {
     "Creative": {"sampling.temperature": 1.1, "sampling.top_k": 100, "sampling.top_p": 0.98,
                  "sampling.repetition_penalty": 1.05, "sampling.mode": "sample"},
 }
-PRESET_KEYS = tuple(s.name for s in SCHEMA if s.name.startswith("sampling."))
+SAMPLING_KEYS = tuple(s.name for s in SCHEMA if s.name.startswith("sampling."))
+# A preset is a style of writing; whether control tokens show is the user's standing choice.
+PRESET_KEYS = tuple(name for name in SAMPLING_KEYS if name != "sampling.allow_control_tokens")
 
 
 def settings_path() -> Path:
@@ -226,7 +231,7 @@ class Settings:
 
     def set_sampling(self, params: SamplingParams) -> None:
         """Store what the sampling panel shows; a value outside the schema is skipped."""
-        for name in PRESET_KEYS:
+        for name in SAMPLING_KEYS:
             value = getattr(params, name.removeprefix("sampling."))
             with contextlib.suppress(InvalidSettingError):
                 self.set(name, value.value if isinstance(value, Mode) else value)
@@ -238,7 +243,8 @@ class Settings:
             top_p=self.get("sampling.top_p"),
             repetition_penalty=self.get("sampling.repetition_penalty"),
             max_new_tokens=self.get("sampling.max_new_tokens"), seed=self.get("sampling.seed"),
-            mode=self.get("sampling.mode"), num_beams=self.get("sampling.num_beams"))
+            mode=self.get("sampling.mode"), num_beams=self.get("sampling.num_beams"),
+            allow_control_tokens=self.get("sampling.allow_control_tokens"))
 
 
 class Presets:

@@ -12,6 +12,7 @@ import textwrap
 import pytest
 
 from writer_app import atomic
+from writer_app.boundary.params import SamplingParams
 from writer_app.documents.journal import Journal
 from writer_app.documents.textfiles import (
     UnreadableFileError,
@@ -275,3 +276,13 @@ def test_a_journal_that_cannot_be_written_says_so(tmp_path, monkeypatch):
     journal.record("doc", None, "precious")
     assert journal.flush() is True
     journal.close()
+
+
+def test_the_control_token_setting_reaches_the_sampling_params(tmp_path):
+    settings = Settings(path=tmp_path / "settings.json")
+    assert settings.sampling_params().allow_control_tokens is False
+    settings.set("sampling.allow_control_tokens", True)
+    settings.save()
+    assert Settings.load(tmp_path / "settings.json").sampling_params().allow_control_tokens
+    settings.set_sampling(SamplingParams())
+    assert settings.get("sampling.allow_control_tokens") is False

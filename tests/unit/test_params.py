@@ -54,3 +54,10 @@ def test_with_changes_validates():
     assert params.top_k == 0 and params.mode is Mode.GREEDY
     with pytest.raises(InvalidSettingError):
         SamplingParams().with_changes(top_p=2)
+
+
+def test_control_tokens_are_suppressed_unless_allowed():
+    assert SamplingParams().allow_control_tokens is False
+    assert SamplingParams(allow_control_tokens=True).allow_control_tokens is True
+    with pytest.raises(InvalidSettingError, match="true or false"):
+        SamplingParams(allow_control_tokens="yes")

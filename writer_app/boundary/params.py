@@ -44,6 +44,11 @@ class SamplingParams:
 
     temperature 0 means greedy, top_k 0 and top_p 1.0 mean "off", repetition_penalty 1.0
     means none — the same conventions as transformers' `generate()`.
+
+    allow_control_tokens False (the default): control tokens that are not text (image,
+    pad, mask, unused…) are never drawn or offered — transformers'
+    `SuppressTokensLogitsProcessor` semantics, so a seeded run still equals `generate()`
+    given the same suppressed set. EOS is never suppressed: it still ends a generation.
     """
 
     temperature: float = 0.8
@@ -54,6 +59,7 @@ class SamplingParams:
     seed: int | None = None
     mode: Mode = Mode.SAMPLE
     num_beams: int = 4
+    allow_control_tokens: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "mode", _parse_mode(self.mode))
@@ -74,6 +80,10 @@ class SamplingParams:
         if self.seed is not None:
             _check_int("seed", self.seed, *SEED_RANGE, "leave it empty for a random seed")
         _check_int("num_beams", self.num_beams, *NUM_BEAMS_RANGE, "e.g. 4")
+        if not isinstance(self.allow_control_tokens, bool):
+            raise InvalidSettingError(
+                f"allow_control_tokens must be true or false, not {self.allow_control_tokens!r}",
+                "use false to keep control tokens such as <start_of_image> out of the text")
         if self.mode is Mode.BEAM and self.num_beams < 2:
             raise InvalidSettingError("beam search needs at least 2 beams",
                                       "set num_beams to 2 or more, or choose greedy")

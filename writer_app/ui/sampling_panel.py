@@ -169,6 +169,13 @@ class SamplingPanel(QWidget):
         grid.addWidget(self.beams, row, 2)
         row += 1
 
+        control_tokens = BY_NAME["sampling.allow_control_tokens"]
+        self.allow_control_tokens = QCheckBox(setting_text(control_tokens.label))
+        self.allow_control_tokens.setToolTip(setting_text(control_tokens.description))
+        self.allow_control_tokens.toggled.connect(self._emit)
+        grid.addWidget(self.allow_control_tokens, row, 0, 1, 3)
+        row += 1
+
         self.presets = QComboBox()
         self.reload_presets()
         self.presets.setToolTip(self.tr("Put the sliders at a tried combination of settings."))
@@ -193,12 +200,13 @@ class SamplingPanel(QWidget):
         return SamplingParams(**values,
                               seed=self.seed.value() if self.fixed_seed.isChecked() else None,
                               mode=Mode(self.mode.currentData()),
-                              num_beams=self.beams.value())
+                              num_beams=self.beams.value(),
+                              allow_control_tokens=self.allow_control_tokens.isChecked())
 
     def set_params(self, params: SamplingParams, emit: bool = False) -> None:
         """Show `params`; emits paramsChanged once when `emit` is set."""
         blockers = [QSignalBlocker(w) for w in (self.fixed_seed, self.seed, self.mode,
-                                                self.beams)]
+                                                self.beams, self.allow_control_tokens)]
         for name, control in self.sliders.items():
             control.set_value(getattr(params, name))
         self.fixed_seed.setChecked(params.seed is not None)
@@ -206,6 +214,7 @@ class SamplingPanel(QWidget):
             self.seed.setValue(min(params.seed, self.seed.maximum()))
         self.mode.setCurrentIndex(max(0, self.mode.findData(params.mode.value)))
         self.beams.setValue(max(params.num_beams, self.beams.minimum()))
+        self.allow_control_tokens.setChecked(params.allow_control_tokens)
         del blockers
         self._update_enabled()
         if emit:
