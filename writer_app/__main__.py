@@ -53,28 +53,37 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_sampling_options(parser: argparse.ArgumentParser) -> None:
-    from writer_app.boundary.params import SamplingParams
+    from writer_app.boundary.params import BOUNDS, SamplingParams
 
     defaults = SamplingParams()
+
+    def bounded(field: str, text: str) -> str:
+        """The help text with its valid range, from the one table of bounds."""
+        return f"{text} ({BOUNDS[field].describe()})"
+
     group = parser.add_argument_group("sampling")
     group.add_argument("--temperature", type=float, default=defaults.temperature,
-                       help="randomness; 0 = always the most likely token")
+                       help=bounded("temperature",
+                                    "randomness; 0 = always the most likely token"))
     group.add_argument("--top-k", type=int, default=defaults.top_k,
-                       help="sample only from the k most likely tokens; 0 = off")
+                       help=bounded("top_k", "sample only from the k most likely tokens; 0 = off"))
     group.add_argument("--top-p", type=float, default=defaults.top_p,
-                       help="sample only from the most likely tokens holding this much "
-                            "probability; 1.0 = off")
+                       help=bounded("top_p", "sample only from the most likely tokens holding "
+                                             "this much probability; 1.0 = off"))
     group.add_argument("--repetition-penalty", type=float,
                        default=defaults.repetition_penalty,
-                       help="discourage tokens already in the text; 1.0 = none")
+                       help=bounded("repetition_penalty",
+                                    "discourage tokens already in the text; 1.0 = none"))
     group.add_argument("--max-new-tokens", type=int, default=defaults.max_new_tokens,
-                       help="the most tokens to generate")
+                       help=bounded("max_new_tokens", "the most tokens to generate"))
     group.add_argument("--seed", type=int, default=None,
-                       help="random seed: the same seed and settings give the same text")
+                       help=bounded("seed", "random seed: the same seed and settings give "
+                                            "the same text"))
     group.add_argument("--greedy", action="store_true",
                        help="always choose the most likely token")
     group.add_argument("--num-beams", type=int, default=1,
-                       help="beam search over this many hypotheses (2 or more)")
+                       help=f"beam search over this many hypotheses, "
+                            f"{BOUNDS['num_beams'].describe()}; 1 = no beam search")
 
 
 def build_parser() -> argparse.ArgumentParser:
