@@ -88,8 +88,9 @@ def test_a_save_that_fails_mid_write_leaves_the_original_intact(tmp_path, monkey
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(atomic.os, "fsync", full_disk)
-    with pytest.raises(WriterError, match="No space left"):
+    with pytest.raises(WriterError, match="disk is full") as caught:
         save_text_file(path, "chapter one and two")
+    assert "free some space" in caught.value.hint
     assert path.read_text(encoding="utf-8") == "chapter one"
     assert [p.name for p in tmp_path.iterdir()] == ["novel.txt"]  # no temp file left
 

@@ -8,8 +8,10 @@ message and left untouched. The encoding and line endings found are kept for the
 from __future__ import annotations
 
 import codecs
+import errno
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from writer_app.atomic import write_bytes_atomically
 from writer_app.errors import WriterError
@@ -38,6 +40,10 @@ class UnsavableTextError(WriterError):
     """The text cannot be written in the chosen encoding; the file was not changed."""
 
 
+class SaveFailedError(WriterError):
+    """The disk or the system refused the save (see `file_error`); the file is unchanged."""
+
+
 @dataclass(frozen=True)
 class TextFile:
     text: str  # with "\n" line endings, as the editor holds it
@@ -51,8 +57,7 @@ def read_text_file(path: Path, encoding: str | None = None) -> TextFile:
     try:
         data = path.read_bytes()
     except OSError as error:
-        raise UnreadableFileError(f"Cannot read {path.name}: {error.strerror or error}",
-                                  "check that the file exists and you may read it") from error
+        raise file_error(error, path, "read") from error
     chosen = encoding or _detect_encoding(data, path)
     try:
         text = data.decode(chosen)
@@ -78,11 +83,81 @@ def save_text_file(path: Path, text: str, encoding: str = "utf-8", newline: str 
             f"'{character}' cannot be written in {encoding}",
             "save the document as UTF-8, which can hold every character") from error
     try:
-        write_bytes_atomically(Path(path), data)
+        # A document's folder that vanished is reported, not silently made again.
+        write_bytes_atomically(Path(path), data, create_folder=False)
     except OSError as error:
-        raise WriterError(f"Could not save {Path(path).name}: {error.strerror or error}",
-                          "the file on disk is unchanged; free some space or choose another "
-                          "folder with Save As") from error
+        raise file_error(error, Path(path), "save") from error
+
+
+_UNCHANGED = "the file on disk is unchanged; "
+# errno -> (what went wrong, what to do when saving, what to do when reading).
+# {name} is the file's name, {folder} its folder. One table, so each hint fits its cause.
+_FILE_ERRORS: dict[int, tuple[str, str, str]] = {
+    errno.ENOSPC: ("the disk is full",
+                   _UNCHANGED + "free some space, or save elsewhere with Save As",
+                   "free some space and open it again"),
+    errno.EACCES: ("permission denied",
+                   _UNCHANGED + "the file or its folder is read-only, or another program "
+                   "has it locked: close that program, or save a copy with Save As",
+                   "you may not read this file: ask its owner, or copy it somewhere else"),
+    errno.EPERM: ("the system does not allow this",
+                  _UNCHANGED + "the file may be locked, protected or marked immutable: "
+                  "save a copy elsewhere with Save As",
+                  "the file may be protected: copy it somewhere else and open the copy"),
+    errno.EROFS: ("the disk is read-only",
+                  _UNCHANGED + "save a copy on another disk with Save As",
+                  "copy the file somewhere else and open the copy"),
+    errno.ENAMETOOLONG: ("the file name is too long",
+                         "choose a shorter name or a shorter folder path with Save As",
+                         "move or rename the file to shorten its path, then open it"),
+    errno.ENOENT: ("the folder {folder} no longer exists",
+                   "it was moved or deleted: choose another folder with Save As",
+                   "it was moved, renamed or deleted: open it from where it is now"),
+    errno.ENOTDIR: ("part of the path {folder} is not a folder",
+                    "choose another folder with Save As",
+                    "check the path, then open the file from where it is"),
+    errno.EISDIR: ("{name} is a folder, not a file",
+                   "choose a file name with Save As",
+                   "choose a text file inside that folder"),
+    errno.ELOOP: ("the links to {name} form a loop",
+                  _UNCHANGED + "fix the symbolic link, or save elsewhere with Save As",
+                  "fix the symbolic link, then open the file again"),
+    errno.EIO: ("the disk reported an input/output error",
+                _UNCHANGED + "the disk may be failing or unplugged: save a copy on "
+                "another disk with Save As, then check the disk",
+                "the disk may be failing or unplugged: check it, then try again"),
+    errno.EFBIG: ("the file is too large for this disk's file system",
+                  _UNCHANGED + "save it on another disk with Save As",
+                  "copy it to another disk and open it there"),
+    errno.EBUSY: ("the file is in use by another program",
+                  _UNCHANGED + "close the other program and save again, or use Save As",
+                  "close the other program and open it again"),
+}
+if hasattr(errno, "EDQUOT"):  # POSIX: the user's share of the disk, not the disk, is full
+    _FILE_ERRORS[errno.EDQUOT] = ("your disk quota is used up", *_FILE_ERRORS[errno.ENOSPC][1:])
+if hasattr(errno, "ETXTBSY"):
+    _FILE_ERRORS[errno.ETXTBSY] = _FILE_ERRORS[errno.EBUSY]
+
+
+def file_error(error: OSError, path: Path, action: Literal["save", "read"]) -> WriterError:
+    """The user-facing error for a failed save or read: a message naming the cause and a
+    hint that fits it (a permission problem never advises freeing space).
+
+    Saves raise `SaveFailedError`, reads `UnreadableFileError`; both are WriterErrors
+    whose `message` and `hint` the window shows as they are.
+    """
+    path = Path(path)
+    known = _FILE_ERRORS.get(error.errno) if error.errno is not None else None
+    if known is None:
+        cause = error.strerror or str(error) or type(error).__name__
+        save_hint = _UNCHANGED + "try again, or save elsewhere with Save As"
+        read_hint = "check that the file exists and you may read it, then try again"
+    else:
+        cause, save_hint, read_hint = known
+    cause = cause.format(name=path.name, folder=str(path.parent))
+    if action == "save":
+        return SaveFailedError(f"Could not save {path.name}: {cause}", save_hint)
+    return UnreadableFileError(f"Cannot read {path.name}: {cause}", read_hint)
 
 
 def _detect_encoding(data: bytes, path: Path) -> str:
