@@ -8,10 +8,10 @@ key with a warning, and never stops the app.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import math
+import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +19,14 @@ from typing import Any
 
 from writer_app import paths
 from writer_app.atomic import write_text_atomically
-from writer_app.boundary.params import DEVICE_CHOICES, DTYPE_CHOICES, Mode, SamplingParams
+from writer_app.boundary.params import (
+    BOUNDS,
+    DEVICE_CHOICES,
+    DTYPE_CHOICES,
+    Bounds,
+    Mode,
+    SamplingParams,
+)
 from writer_app.errors import InvalidSettingError
 
 log = logging.getLogger(__name__)
@@ -34,11 +41,18 @@ class Setting:
     default: Any
     label: str
     description: str
-    minimum: float | None = None
-    maximum: float | None = None
+    bounds: Bounds | None = None  # for numbers; the sampling ones are SamplingParams' own
     step: float | None = None  # for sliders and spin boxes
     choices: tuple[str, ...] = ()
     optional: bool = False  # None is allowed (e.g. seed: None = random)
+
+    @property
+    def minimum(self) -> float | None:
+        return None if self.bounds is None else self.bounds.minimum
+
+    @property
+    def maximum(self) -> float | None:
+        return None if self.bounds is None else self.bounds.maximum
 
     def coerce(self, value: Any) -> Any:
         """The value as this setting's type, or InvalidSettingError saying what is wrong."""
@@ -52,16 +66,14 @@ class Setting:
         if self.kind in (int, float):
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise InvalidSettingError(f"{self.name} must be a number, not {value!r}", hint)
-            if self.kind is int:
-                if isinstance(value, float) and not value.is_integer():
-                    raise InvalidSettingError(f"{self.name} must be a whole number", hint)
-                value = int(value)
-            else:
-                value = float(value)
-            if not math.isfinite(value) or (self.minimum is not None and value < self.minimum) \
-                    or (self.maximum is not None and value > self.maximum):
+            if self.kind is int and isinstance(value, float) and not value.is_integer():
+                raise InvalidSettingError(f"{self.name} must be a whole number", hint)
+            # Bounds compare a huge int exactly; float() of one would overflow.
+            if (isinstance(value, float) and not math.isfinite(value)) \
+                    or (self.bounds is not None and not self.bounds.contains(value)) \
+                    or (self.kind is float and abs(value) > sys.float_info.max):
                 raise InvalidSettingError(f"{self.name} is out of range: {value!r}", hint)
-            return value
+            return float(value) if self.kind is float else int(value)
         if not isinstance(value, str):
             raise InvalidSettingError(f"{self.name} must be text, not {value!r}", hint)
         if self.choices and value not in self.choices:
@@ -71,36 +83,41 @@ class Setting:
     def _hint(self) -> str:
         if self.choices:
             return "choose one of: " + ", ".join(self.choices)
-        if self.minimum is not None and self.maximum is not None:
-            return f"use a value from {self.minimum:g} to {self.maximum:g}"
+        if self.bounds is not None:
+            return f"use a value {self.bounds.describe()}"
         return self.description
 
 
+_SAMPLING = SamplingParams()  # the sampling defaults, as the engine and command line take them
+
 SCHEMA: tuple[Setting, ...] = (
-    # Sampling: the panel's sliders.
-    Setting("sampling.temperature", float, 0.8, "Temperature",
+    # Sampling: the panel. Defaults and bounds are SamplingParams' own (boundary/params.py).
+    Setting("sampling.temperature", float, _SAMPLING.temperature, "Temperature",
             "Higher is more surprising, lower more predictable; 0 always picks the likeliest "
-            "token.", 0.0, 2.0, 0.01),
-    Setting("sampling.top_k", int, 50, "Top-k",
+            "token.", BOUNDS["temperature"], 0.01),
+    Setting("sampling.top_k", int, _SAMPLING.top_k, "Top-k",
             "Sample only from this many of the likeliest tokens; 0 turns the limit off.",
-            0, 200, 1),
-    Setting("sampling.top_p", float, 0.95, "Top-p",
+            BOUNDS["top_k"], 1),
+    Setting("sampling.top_p", float, _SAMPLING.top_p, "Top-p",
             "Sample only from the likeliest tokens that together hold this much probability.",
-            0.05, 1.0, 0.01),
-    Setting("sampling.repetition_penalty", float, 1.1, "Repetition penalty",
+            BOUNDS["top_p"], 0.01),
+    Setting("sampling.repetition_penalty", float, _SAMPLING.repetition_penalty,
+            "Repetition penalty",
             "Makes tokens already in the text less likely; 1.0 means no penalty.",
-            1.0, 2.0, 0.01),
-    Setting("sampling.max_new_tokens", int, 128, "Max new tokens",
-            "The longest continuation one request may write.", 1, 4096, 1),
-    Setting("sampling.seed", int, None, "Seed",
+            BOUNDS["repetition_penalty"], 0.01),
+    Setting("sampling.max_new_tokens", int, _SAMPLING.max_new_tokens, "Max new tokens",
+            "The longest continuation one request may write.", BOUNDS["max_new_tokens"], 1),
+    Setting("sampling.seed", int, _SAMPLING.seed, "Seed",
             "A fixed seed makes the same settings write the same text; empty means random.",
-            0, 2**31 - 1, 1, optional=True),
-    Setting("sampling.mode", str, Mode.SAMPLE.value, "Mode",
+            BOUNDS["seed"], 1, optional=True),
+    Setting("sampling.mode", str, _SAMPLING.mode.value, "Mode",
             "Sample draws at random, greedy takes the likeliest token, beam searches for the "
             "likeliest passage.", choices=tuple(m.value for m in Mode)),
-    Setting("sampling.num_beams", int, 4, "Beams",
-            "How many candidate passages beam search keeps at each step.", 2, 16, 1),
-    Setting("sampling.allow_control_tokens", bool, False, "Allow control tokens",
+    Setting("sampling.num_beams", int, _SAMPLING.num_beams, "Beams",
+            "How many candidate passages beam search keeps at each step.",
+            BOUNDS["num_beams"], 1),
+    Setting("sampling.allow_control_tokens", bool, _SAMPLING.allow_control_tokens,
+            "Allow control tokens",
             "Let the model write control tokens that are not text, such as <start_of_image>; "
             "the end of text still ends a passage."),
     # The model.
@@ -113,22 +130,23 @@ SCHEMA: tuple[Setting, ...] = (
             "faster than float32), bfloat16 on a GPU.",
             choices=DTYPE_CHOICES),
     Setting("model.context_limit", int, 4096, "Context limit",
-            "The most tokens of text before the cursor given to the model.", 128, 131072, 128),
+            "The most tokens of text before the cursor given to the model.",
+            Bounds(128, 131072), 128),
     # The next-token pane.
     Setting("pane.top_n", int, 12, "Candidates shown",
-            "How many likely next tokens the pane lists.", 3, 50, 1),
+            "How many likely next tokens the pane lists.", Bounds(3, 50), 1),
     Setting("pane.delay_ms", int, 150, "Pane delay",
-            "How long the pane waits after typing stops before it updates.", 0, 2000, 10),
+            "How long the pane waits after typing stops before it updates.", Bounds(0, 2000), 10),
     # Inline completion.
     Setting("completion.auto_suggest", bool, False, "Suggest while idle",
             "Show a grey suggestion on its own after a pause in typing."),
     Setting("completion.delay_ms", int, 800, "Suggestion delay",
-            "The pause before an automatic suggestion appears.", 200, 5000, 50),
+            "The pause before an automatic suggestion appears.", Bounds(200, 5000), 50),
     Setting("completion.max_tokens", int, 32, "Suggestion length",
             "The most tokens a suggestion may have; it also ends at a sentence end.",
-            4, 256, 1),
+            Bounds(4, 256), 1),
     Setting("completion.alternatives", int, 3, "Alternatives",
-            "How many suggestions to offer to cycle through.", 1, 8, 1),
+            "How many suggestions to offer to cycle through.", Bounds(1, 8), 1),
     # Documents.
     Setting("files.hot_exit", bool, True, "Hot exit",
             "Closing with unsaved changes keeps them for the next start instead of asking."),
@@ -140,7 +158,7 @@ SCHEMA: tuple[Setting, ...] = (
     Setting("editor.font_family", str, "", "Editor font",
             "The typeface of the document; empty uses a comfortable serif."),
     Setting("editor.font_size", int, 14, "Font size", "Size of the document text in points.",
-            6, 72, 1),
+            Bounds(6, 72), 1),
 )
 BY_NAME: dict[str, Setting] = {setting.name: setting for setting in SCHEMA}
 
@@ -230,21 +248,15 @@ class Settings:
         return dict(self._values)
 
     def set_sampling(self, params: SamplingParams) -> None:
-        """Store what the sampling panel shows; a value outside the schema is skipped."""
+        """Store what the sampling panel shows (it always fits: the bounds are shared)."""
         for name in SAMPLING_KEYS:
             value = getattr(params, name.removeprefix("sampling."))
-            with contextlib.suppress(InvalidSettingError):
-                self.set(name, value.value if isinstance(value, Mode) else value)
+            self.set(name, value.value if isinstance(value, Mode) else value)
 
     def sampling_params(self) -> SamplingParams:
         """The sampling settings as the engine takes them."""
-        return SamplingParams(
-            temperature=self.get("sampling.temperature"), top_k=self.get("sampling.top_k"),
-            top_p=self.get("sampling.top_p"),
-            repetition_penalty=self.get("sampling.repetition_penalty"),
-            max_new_tokens=self.get("sampling.max_new_tokens"), seed=self.get("sampling.seed"),
-            mode=self.get("sampling.mode"), num_beams=self.get("sampling.num_beams"),
-            allow_control_tokens=self.get("sampling.allow_control_tokens"))
+        return SamplingParams(**{name.removeprefix("sampling."): self.get(name)
+                                 for name in SAMPLING_KEYS})
 
 
 class Presets:

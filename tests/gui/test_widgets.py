@@ -55,18 +55,35 @@ def test_the_sampling_panel_takes_its_ranges_from_the_settings_schema(qtbot):
 
     panel = SamplingPanel()
     qtbot.addWidget(panel)
-    temperature = panel.sliders["temperature"]
-    assert temperature.spin.minimum() == BY_NAME["sampling.temperature"].minimum == 0.0
-    assert temperature.spin.maximum() == 2.0 and temperature.spin.singleStep() == 0.01
-    assert panel.sliders["top_k"].spin.maximum() == 200
-    assert panel.sliders["top_p"].spin.minimum() == 0.05
-    assert panel.sliders["repetition_penalty"].spin.maximum() == 2.0
-    for control in panel.sliders.values():
-        assert control.slider.toolTip() and control.spin.toolTip()
-    assert panel.mode.toolTip() and panel.seed.toolTip() and panel.beams.toolTip()
+    assert panel.sliders  # every number below is read from the schema, none copied
+    for field, control in panel.sliders.items():
+        setting = BY_NAME[f"sampling.{field}"]
+        bounds = setting.bounds
+        scale = round(1 / setting.step) if setting.kind is float else 1
+        # The spin box takes the whole valid range, the slider its comfortable part.
+        assert control.spin.maximum() == bounds.maximum
+        if bounds.above_minimum:
+            assert bounds.minimum < control.spin.minimum() <= bounds.minimum + setting.step
+        else:
+            assert control.spin.minimum() == bounds.minimum
+        slider_low, slider_high = bounds.slider_range
+        assert (control.slider.minimum(), control.slider.maximum()) == (
+            round(slider_low * scale), round(slider_high * scale))
+        assert control.spin.singleStep() == setting.step
+        assert control.slider.toolTip() == control.spin.toolTip() == setting.description
+        assert control.value() == setting.default
+    assert panel.seed.toolTip() == BY_NAME["sampling.seed"].description
+    assert panel.mode.toolTip() == BY_NAME["sampling.mode"].description
+    assert panel.beams.toolTip() == BY_NAME["sampling.num_beams"].description
+    beams = BY_NAME["sampling.num_beams"].bounds
+    assert (panel.beams.minimum(), panel.beams.maximum()) == (beams.minimum, beams.maximum)
+    control_tokens = BY_NAME["sampling.allow_control_tokens"]
+    assert panel.allow_control_tokens.toolTip() == control_tokens.description
+    assert panel.allow_control_tokens.isChecked() is control_tokens.default
 
     changes = []
     panel.paramsChanged.connect(changes.append)
+    temperature = panel.sliders["temperature"]
     temperature.slider.setValue(35)
     assert changes[-1].temperature == pytest.approx(0.35)
     assert temperature.spin.value() == pytest.approx(0.35)
@@ -77,8 +94,56 @@ def test_the_sampling_panel_takes_its_ranges_from_the_settings_schema(qtbot):
     assert changes[-1].seed == 42
     panel.mode.setCurrentIndex(panel.mode.findData("beam"))
     assert changes[-1].mode is Mode.BEAM and panel.beams.isVisibleTo(panel)
+    panel.allow_control_tokens.setChecked(True)
+    assert changes[-1].allow_control_tokens is True
     panel.set_params(SamplingParams())
     assert panel.params() == SamplingParams()
+
+
+def test_every_valid_extreme_round_trips_through_the_panel(qtbot):
+    """Values beyond a slider's comfortable stretch (the CLI's or the file's) survive."""
+    from writer_app.boundary.params import BOUNDS, SEED_BOUNDS
+    from writer_app.ui.sampling_panel import SamplingPanel
+
+    panel = SamplingPanel()
+    qtbot.addWidget(panel)
+    largest = SamplingParams(**{field: BOUNDS[field].maximum for field in panel.sliders},
+                             seed=SEED_BOUNDS.maximum, mode="beam",
+                             num_beams=BOUNDS["num_beams"].maximum, allow_control_tokens=True)
+    panel.set_params(largest)
+    assert panel.params() == largest
+    assert panel.seed.text() == str(SEED_BOUNDS.maximum)
+    smallest = SamplingParams(**{field: BOUNDS[field].minimum for field in panel.sliders
+                                 if not BOUNDS[field].above_minimum},
+                              seed=SEED_BOUNDS.minimum, mode="beam",
+                              num_beams=BOUNDS["num_beams"].minimum)
+    panel.set_params(smallest)
+    assert panel.params() == smallest
+
+
+def test_the_largest_seed_can_be_typed_and_one_more_cannot(qtbot):
+    """The status bar shows seeds up to 2**63-1; each must be typeable into the panel."""
+    from PySide6.QtCore import Qt
+
+    from writer_app.boundary.params import SEED_BOUNDS
+    from writer_app.ui.sampling_panel import SamplingPanel
+
+    panel = SamplingPanel()
+    qtbot.addWidget(panel)
+    panel.fixed_seed.setChecked(True)
+    largest = str(SEED_BOUNDS.maximum)
+    panel.seed.clear()
+    with qtbot.waitSignal(panel.paramsChanged) as changed:
+        qtbot.keyClicks(panel.seed, largest)
+        qtbot.keyClick(panel.seed, Qt.Key.Key_Return)
+    assert changed.args[0].seed == SEED_BOUNDS.maximum
+    qtbot.keyClicks(panel.seed, "0")  # one more digit would pass the largest seed
+    assert panel.seed.text() == largest
+    panel.seed.clear()
+    qtbot.keyClicks(panel.seed, str(SEED_BOUNDS.maximum + 1))
+    assert int(panel.seed.text()) <= SEED_BOUNDS.maximum
+    qtbot.keyClicks(panel.seed, "x-")  # not digits
+    assert panel.seed.text().isdigit()
 
 
 def test_the_model_dialog_lists_models_and_returns_the_choice(qtbot):

@@ -21,18 +21,20 @@ def test_defaults_are_valid_and_frozen():
 @pytest.mark.parametrize(
     ("changes", "fragment"),
     [
-        ({"temperature": -0.1}, "temperature must be between"),
-        ({"temperature": math.nan}, "temperature must be between"),
+        ({"temperature": -0.1}, "temperature must be from 0 to"),
+        ({"temperature": math.nan}, "temperature must be from 0 to"),
         ({"temperature": "hot"}, "temperature must be a number"),
-        ({"top_k": -1}, "top_k must be between"),
+        ({"top_k": -1}, "top_k must be from 0 to"),
         ({"top_k": 2.5}, "top_k must be a whole number"),
-        ({"top_p": 0.0}, "top_p must be greater than 0"),
-        ({"top_p": 1.5}, "top_p must be between"),
-        ({"repetition_penalty": 0.0}, "repetition_penalty must be greater than 0"),
-        ({"max_new_tokens": 0}, "max_new_tokens must be between"),
-        ({"seed": -5}, "seed must be between"),
+        ({"top_p": 0.0}, "top_p must be above 0, up to 1"),
+        ({"top_p": 1.5}, "top_p must be above 0, up to 1"),
+        ({"repetition_penalty": 0.0}, "repetition_penalty must be above 0"),
+        ({"max_new_tokens": 0}, "max_new_tokens must be from 1 to"),
+        ({"seed": -5}, "seed must be from 0 to 9223372036854775807"),
+        ({"seed": 2**63}, "seed must be from 0 to 9223372036854775807"),
+        ({"seed": 10**400}, "seed must be from 0 to"),  # too large for a float: no overflow
         ({"mode": "nucleus"}, "unknown mode"),
-        ({"mode": "beam", "num_beams": 1}, "at least 2 beams"),
+        ({"mode": "beam", "num_beams": 1}, "num_beams must be from 2 to"),
     ],
 )
 def test_bad_values_are_refused_with_a_hint(changes, fragment):

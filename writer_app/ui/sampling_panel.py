@@ -1,8 +1,10 @@
 """The "Sampling" panel: sliders with editable spin boxes, applied as they move.
 
 Ranges, steps, defaults and tooltips are not written here: they come from
-`writer_app.settings.SCHEMA`, the one table of settings. Every change emits a new frozen
-SamplingParams; the window hands it to the worker, which reads it at the next token.
+`writer_app.settings.SCHEMA`, the one table of settings, whose sampling bounds are
+SamplingParams' own. A slider covers the comfortable part of a range; its spin box takes
+any valid value. Every change emits a new frozen SamplingParams; the window hands it to
+the worker, which reads it at the next token.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QObject, QSignalBlocker, Qt, Signal
+from PySide6.QtGui import QFocusEvent, QValidator
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QCheckBox,
@@ -18,6 +21,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPushButton,
     QSlider,
     QSpinBox,
@@ -25,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from writer_app.boundary.params import Mode, SamplingParams
+from writer_app.boundary.params import Bounds, Mode, SamplingParams
 from writer_app.settings import BUILT_IN_PRESETS, BY_NAME, Presets, Setting
 
 # The slider rows, top to bottom; everything else about them is in the schema.
@@ -47,20 +51,25 @@ def _field(setting: Setting) -> str:
 
 
 class SliderControl(QObject):
-    """Binds one setting to a slider and a spin box that stay in step; emits valueChanged."""
+    """Binds one setting to a slider and a spin box that stay in step; emits valueChanged.
+
+    The spin box accepts the setting's whole valid range; the slider covers its
+    `slider_range` and rests at an end while the value lies beyond it.
+    """
 
     valueChanged = Signal(object)
 
     def __init__(self, setting: Setting, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.setting = setting
-        assert setting.minimum is not None and setting.maximum is not None
+        bounds = setting.bounds
+        assert bounds is not None
         self._is_float = setting.kind is float
         step = setting.step or 1
         self._scale = round(1 / step) if self._is_float else 1
         self.slider = QSlider(Qt.Orientation.Horizontal)
-        self.slider.setRange(round(setting.minimum * self._scale),
-                             round(setting.maximum * self._scale))
+        slider_low, slider_high = bounds.slider_range
+        self.slider.setRange(round(slider_low * self._scale), round(slider_high * self._scale))
         self.slider.setPageStep(max(1, (self.slider.maximum() - self.slider.minimum()) // 10))
         self.spin: QSpinBox | QDoubleSpinBox
         if self._is_float:
@@ -70,11 +79,14 @@ class SliderControl(QObject):
         else:
             self.spin = QSpinBox()
             self.spin.setSingleStep(int(step))
-        self.spin.setRange(setting.minimum, setting.maximum)  # type: ignore[arg-type]
+        # Above an exclusive minimum (top-p > 0), the smallest value the box can show.
+        smallest = 10 ** -self.spin.decimals() if self._is_float else 1  # type: ignore[union-attr]
+        low = bounds.minimum + smallest if bounds.above_minimum else bounds.minimum
+        self.spin.setRange(low, bounds.maximum)  # type: ignore[arg-type]
         self.spin.setAlignment(Qt.AlignmentFlag.AlignRight)
         self.spin.setKeyboardTracking(False)  # typed digits apply on Enter or focus out
         self.spin.setButtonSymbols(QAbstractSpinBox.ButtonSymbols.NoButtons)
-        self.spin.setFixedWidth(self.spin.fontMetrics().horizontalAdvance("0000.00") + 14)
+        self.spin.setFixedWidth(self.spin.fontMetrics().horizontalAdvance("00000.00") + 14)
         self.label = QLabel(setting_text(setting.label))
         for widget in (self.slider, self.spin, self.label):
             widget.setToolTip(setting_text(setting.description))
@@ -105,6 +117,63 @@ class SliderControl(QObject):
         self.valueChanged.emit(self.value())
 
 
+class WholeNumberValidator(QValidator):
+    """Digits only, up to `maximum`: a digit that would pass it is refused as it is typed."""
+
+    def __init__(self, minimum: int, maximum: int, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.minimum, self.maximum = minimum, maximum
+
+    def validate(self, text: str, position: int) -> tuple[QValidator.State, str, int]:
+        if not text:
+            return QValidator.State.Intermediate, text, position
+        if not text.isascii() or not text.isdigit() or int(text) > self.maximum:
+            return QValidator.State.Invalid, text, position
+        if int(text) < self.minimum:
+            return QValidator.State.Intermediate, text, position
+        return QValidator.State.Acceptable, text, position
+
+
+class SeedEdit(QLineEdit):
+    """The seed as typed digits: QSpinBox stops at 2**31-1, a seed goes up to 2**63-1.
+
+    Like a spin box without keyboard tracking, a typed value applies on Enter or when the
+    focus leaves; an unfinished entry (empty) then shows the last value again.
+    """
+
+    valueChanged = Signal(object)
+
+    def __init__(self, bounds: Bounds, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._value = int(bounds.minimum)
+        self.setValidator(WholeNumberValidator(int(bounds.minimum), int(bounds.maximum), self))
+        self.setText(str(self._value))
+        self.setAlignment(Qt.AlignmentFlag.AlignRight)
+        self.editingFinished.connect(self._apply)
+
+    def value(self) -> int:
+        return self._value
+
+    def setValue(self, value: int) -> None:
+        """Show `value`; emits valueChanged when it differs, as QSpinBox.setValue does."""
+        changed = int(value) != self._value
+        self._value = int(value)
+        self.setText(str(self._value))
+        if changed:
+            self.valueChanged.emit(self._value)
+
+    def _apply(self) -> None:
+        value = int(self.text())
+        if value != self._value:
+            self._value = value
+            self.valueChanged.emit(value)
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        super().focusOutEvent(event)
+        if not self.hasAcceptableInput():
+            self.setText(str(self._value))
+
+
 class SamplingPanel(QWidget):
     """All sampling settings; `paramsChanged(SamplingParams)` on every change."""
 
@@ -132,19 +201,17 @@ class SamplingPanel(QWidget):
 
         seed = BY_NAME["sampling.seed"]
         self.fixed_seed = QCheckBox(self.tr("Fixed seed"))
-        self.seed = QSpinBox()
-        self.seed.setRange(int(seed.minimum or 0), int(seed.maximum or 2**31 - 1))
-        self.seed.setAlignment(Qt.AlignmentFlag.AlignRight)
-        self.seed.setKeyboardTracking(False)
-        self.seed.setAccessibleName(self.tr("Seed"))
-        self.seed.setButtonSymbols(QAbstractSpinBox.ButtonSymbols.NoButtons)
-        self.seed.setFixedWidth(self.seed.fontMetrics().horizontalAdvance("0000000000") + 14)
+        assert seed.bounds is not None
+        self.seed = SeedEdit(seed.bounds)
+        self.seed.setAccessibleName(setting_text(seed.label))
+        self.seed.setFixedWidth(
+            self.seed.fontMetrics().horizontalAdvance(str(int(seed.bounds.maximum))) + 14)
         for widget in (self.fixed_seed, self.seed):
             widget.setToolTip(setting_text(seed.description))
         self.fixed_seed.toggled.connect(self._emit)
         self.seed.valueChanged.connect(self._emit)
-        grid.addWidget(self.fixed_seed, row, 0, 1, 2)
-        grid.addWidget(self.seed, row, 2)
+        grid.addWidget(self.fixed_seed, row, 0)
+        grid.addWidget(self.seed, row, 1, 1, 2)
         row += 1
 
         mode = BY_NAME["sampling.mode"]
@@ -156,7 +223,8 @@ class SamplingPanel(QWidget):
         self.mode.setAccessibleName(setting_text(mode.label))
         self.mode.currentIndexChanged.connect(self._emit)
         self.beams = QSpinBox()
-        self.beams.setRange(int(beams.minimum or 2), int(beams.maximum or 16))
+        assert beams.bounds is not None
+        self.beams.setRange(int(beams.bounds.minimum), int(beams.bounds.maximum))
         self.beams.setAlignment(Qt.AlignmentFlag.AlignRight)
         self.beams.setToolTip(setting_text(beams.description))
         self.beams.setAccessibleName(setting_text(beams.label))
@@ -211,7 +279,7 @@ class SamplingPanel(QWidget):
             control.set_value(getattr(params, name))
         self.fixed_seed.setChecked(params.seed is not None)
         if params.seed is not None:
-            self.seed.setValue(min(params.seed, self.seed.maximum()))
+            self.seed.setValue(params.seed)
         self.mode.setCurrentIndex(max(0, self.mode.findData(params.mode.value)))
         self.beams.setValue(max(params.num_beams, self.beams.minimum()))
         self.allow_control_tokens.setChecked(params.allow_control_tokens)
