@@ -302,23 +302,22 @@ class Presets:
 
     def save_preset(self, name: str, settings: Settings) -> None:
         name = self._valid_new_name(name, allow_existing_user=True)
-        self._user[name] = {key: settings.get(key) for key in PRESET_KEYS}
-        self._write()
+        self._commit({**self._user, name: {key: settings.get(key) for key in PRESET_KEYS}})
 
     def rename(self, old: str, new: str) -> None:
         if old not in self._user:
             raise InvalidSettingError(f"There is no user preset {old!r}",
                                       "built-in presets cannot be renamed")
         new = self._valid_new_name(new)
-        self._user[new] = self._user.pop(old)
-        self._write()
+        user = dict(self._user)
+        user[new] = user.pop(old)
+        self._commit(user)
 
     def delete(self, name: str) -> None:
         if name not in self._user:
             raise InvalidSettingError(f"There is no user preset {name!r}",
                                       "built-in presets cannot be deleted")
-        del self._user[name]
-        self._write()
+        self._commit({key: values for key, values in self._user.items() if key != name})
 
     def export(self, path: Path, names: Iterable[str]) -> None:
         data = {name: self.values(name) for name in names}
@@ -334,17 +333,18 @@ class Presets:
         if not isinstance(raw, dict):
             raise InvalidSettingError(f"{Path(path).name} holds no presets",
                                       "choose a file exported by Writer")
+        user = dict(self._user)
         added = []
         for name, values in raw.items():
             checked = self._checked(values)
             if checked is None:
                 continue
             unique = str(name)
-            while unique in BUILT_IN_PRESETS or unique in self._user:
+            while unique in BUILT_IN_PRESETS or unique in user:
                 unique += " (imported)"
-            self._user[unique] = checked
+            user[unique] = checked
             added.append(unique)
-        self._write()
+        self._commit(user)
         return added
 
     def _valid_new_name(self, name: str, allow_existing_user: bool = False) -> str:
@@ -356,6 +356,9 @@ class Presets:
                                       "choose another name")
         return name
 
-    def _write(self) -> None:
-        write_text_atomically(self.path, json.dumps(self._user, indent=2, sort_keys=True,
+    def _commit(self, user: dict[str, dict[str, Any]]) -> None:
+        """Write `user` as the user's presets, atomically, and only then hold it in memory:
+        a failed write raises and leaves memory as the file still is."""
+        write_text_atomically(self.path, json.dumps(user, indent=2, sort_keys=True,
                                                     ensure_ascii=False) + "\n")
+        self._user = user
