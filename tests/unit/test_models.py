@@ -21,20 +21,30 @@ from huggingface_hub.errors import IncompleteSnapshotError
 from transformers import BertConfig, GPT2Config, PretrainedConfig
 from transformers.convert_slow_tokenizer import bytes_to_unicode
 
-from writer_app.engine import models
+from writer_app.engine.device import Precision, resolve_precision
 from writer_app.engine.models import (
     DEFAULT_DISPLAY_NAME,
     FALLBACK_CONTEXT_WINDOW,
     LoadedModel,
     LoadProgress,
     ModelEntry,
+    builtin,
     check_gguf_file,
     context_window_of,
+    converted_cache,
     default_gguf_path,
+    folder,
+    gguf_convert,
+    gguf_reader,
+    hub,
     list_models,
     load_model,
+    loader,
     recent_models,
     remember_recent,
+)
+from writer_app.engine.models import (
+    spec as model_spec,
 )
 from writer_app.errors import (
     InvalidSettingError,
@@ -268,7 +278,7 @@ def test_incomplete_cached_snapshot_is_used_offline(
     def incomplete(*args: object, **kwargs: object) -> str:
         raise IncompleteSnapshotError("2 file(s) are missing", snapshot_path=str(tiny_model_dir))
 
-    monkeypatch.setattr(models.huggingface_hub, "snapshot_download", incomplete)
+    monkeypatch.setattr(hub.huggingface_hub, "snapshot_download", incomplete)
 
     assert load_model("org/tiny").name == "org/tiny"
 
@@ -277,7 +287,7 @@ def test_hub_download_forwards_progress_and_cancels(
     tiny_model_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("HF_HUB_OFFLINE")
-    monkeypatch.setattr(models.hub_constants, "HF_HUB_OFFLINE", False)
+    monkeypatch.setattr(hub.hub_constants, "HF_HUB_OFFLINE", False)
     calls: list[dict[str, object]] = []
 
     def fake_snapshot_download(repo_id: str, **kwargs: object) -> str:
@@ -287,7 +297,7 @@ def test_hub_download_forwards_progress_and_cancels(
         bar.update(150)
         return str(tiny_model_dir)
 
-    monkeypatch.setattr(models.huggingface_hub, "snapshot_download", fake_snapshot_download)
+    monkeypatch.setattr(hub.huggingface_hub, "snapshot_download", fake_snapshot_download)
     seen: list[LoadProgress] = []
 
     loaded = load_model("org/tiny", progress=seen.append)
@@ -310,7 +320,7 @@ def test_hub_download_forwards_progress_and_cancels(
 def test_gguf_only_hub_repo_is_explained(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "snapshot").mkdir()
     monkeypatch.setattr(
-        models.huggingface_hub, "snapshot_download", lambda *a, **k: str(tmp_path / "snapshot")
+        hub.huggingface_hub, "snapshot_download", lambda *a, **k: str(tmp_path / "snapshot")
     )
 
     with pytest.raises(ModelLoadError, match=r"no config\.json") as caught:
@@ -340,7 +350,7 @@ def test_gguf_is_converted_once_then_loaded_from_cache(
     def no_conversion(*args: object) -> None:
         raise AssertionError("converted again")
 
-    monkeypatch.setattr(models, "_convert_gguf", no_conversion)
+    monkeypatch.setattr(gguf_convert, "_convert_gguf", no_conversion)
     second, second_stages = stages_of(str(tiny_gguf), dtype="float32")
 
     assert "Converting GGUF" not in second_stages
@@ -352,8 +362,8 @@ def test_gguf_hash_is_remembered_until_the_file_changes(
     tiny_gguf: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     hashed: list[Path] = []
-    real_hash = models._sha256_of_file
-    monkeypatch.setattr(models, "_sha256_of_file", lambda p: hashed.append(p) or real_hash(p))
+    real_hash = gguf_convert._sha256_of_file
+    monkeypatch.setattr(gguf_convert, "_sha256_of_file", lambda p: hashed.append(p) or real_hash(p))
 
     load_model(str(tiny_gguf), dtype="float32")
     load_model(str(tiny_gguf), dtype="float32")
@@ -390,7 +400,7 @@ def test_device_failure_keeps_a_good_cache(
     load_model(str(tiny_gguf), dtype="float32")
     [converted] = converted_folders()
     error = RuntimeError("CUDA error: an illegal memory access was encountered")
-    monkeypatch.setattr(models, "AutoModelForCausalLM", _FailingAutoModel(error))
+    monkeypatch.setattr(folder, "AutoModelForCausalLM", _FailingAutoModel(error))
 
     with pytest.raises(ModelLoadError, match="illegal memory access"):
         load_model(str(tiny_gguf), dtype="float32")
@@ -404,7 +414,7 @@ def test_failed_conversion_leaves_no_cache_behind(
     def disk_full(*args: object) -> None:
         raise OSError("No space left on device")
 
-    monkeypatch.setattr(models.os, "replace", disk_full)
+    monkeypatch.setattr(gguf_convert.os, "replace", disk_full)
     with pytest.raises(ModelLoadError, match="No space left on device"):
         load_model(str(tiny_gguf), dtype="float32")
 
@@ -493,7 +503,7 @@ class _FailingAutoModel:
 def test_out_of_memory_suggests_a_smaller_load(
     tiny_model_dir: Path, monkeypatch: pytest.MonkeyPatch, error: Exception
 ) -> None:
-    monkeypatch.setattr(models, "AutoModelForCausalLM", _FailingAutoModel(error))
+    monkeypatch.setattr(folder, "AutoModelForCausalLM", _FailingAutoModel(error))
 
     with pytest.raises(ModelLoadError, match="Not enough memory") as caught:
         load_model(str(tiny_model_dir))
@@ -504,7 +514,7 @@ def test_unexpected_error_becomes_a_short_load_error(
     tiny_model_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     error = ValueError("tensor shape mismatch\n" + "traceback noise\n" * 50)
-    monkeypatch.setattr(models, "AutoModelForCausalLM", _FailingAutoModel(error))
+    monkeypatch.setattr(folder, "AutoModelForCausalLM", _FailingAutoModel(error))
 
     with pytest.raises(ModelLoadError) as caught:
         load_model(str(tiny_model_dir))
@@ -531,7 +541,7 @@ def fake_default_package(tiny_gguf: Path, monkeypatch: pytest.MonkeyPatch) -> Si
 
     package.assemble = assemble
     package.chunk_paths = lambda: [tiny_gguf]
-    monkeypatch.setattr(models, "_default_package", lambda: package)
+    monkeypatch.setattr(builtin, "default_package", lambda: package)
     return package
 
 
@@ -656,7 +666,7 @@ def test_a_converted_folder_records_its_added_tokens_once_and_loads_the_same(
         tiny_model_dir: Path, tmp_path: Path) -> None:
     cached = tmp_path / "converted"
     shutil.copytree(tiny_model_dir, cached)
-    (cached / models._CONVERSION_MARKER).write_text("{}")
+    (cached / converted_cache.CONVERSION_MARKER).write_text("{}")
     _without_added_tokens(cached)
     users = tmp_path / "users-folder"
     shutil.copytree(tiny_model_dir, users)
@@ -672,7 +682,7 @@ def test_a_converted_folder_records_its_added_tokens_once_and_loads_the_same(
     assert first.tokenizer.added_tokens_decoder == second.tokenizer.added_tokens_decoder
     text = "Hello 世界 <eos> again"
     assert first.tokenizer(text).input_ids == second.tokenizer(text).input_ids
-    assert not models.record_added_tokens(cached, second.tokenizer)  # nothing left to add
+    assert not converted_cache.record_added_tokens(cached, second.tokenizer)  # nothing left to add
     assert json.loads((users / "tokenizer_config.json").read_text()) == users_config
 
 
@@ -686,11 +696,11 @@ def test_a_converted_folder_records_its_added_tokens_once_and_loads_the_same(
     ("auto", "cuda", "default", False),  # a GPU computes bfloat16 at full speed
 ])
 def test_auto_precision_is_int8_for_gguf_models_on_a_cpu(dtype, device, kind, int8):
-    chosen = models.Precision(torch.float32)
-    source = models._Source(kind, "somewhere", "name")
-    precision = models._automatic_precision(dtype, torch.device(device), source, chosen)
+    chosen = Precision(torch.float32)
+    source = model_spec.Source(kind, "somewhere", "name")
+    precision = loader.automatic_precision(dtype, torch.device(device), source, chosen)
     assert precision.int8_weights is int8
-    assert precision == (models.resolve_precision("int8", torch.device("cpu")) if int8
+    assert precision == (resolve_precision("int8", torch.device("cpu")) if int8
                          else chosen)
 
 
@@ -720,8 +730,8 @@ def test_converting_a_gguf_parses_its_header_once(tiny_gguf: Path,
 
 
 def test_the_quick_gguf_reader_reads_exactly_what_gguf_reads(tiny_gguf: Path) -> None:
-    assert models._gguf_reader_class() is models._QuickGGUFReader  # this gguf: fast path on
-    theirs, ours = gguf.GGUFReader(tiny_gguf), models._QuickGGUFReader(tiny_gguf)
+    assert gguf_reader.gguf_reader_class() is gguf_reader.QuickGGUFReader  # this gguf: fast path on
+    theirs, ours = gguf.GGUFReader(tiny_gguf), gguf_reader.QuickGGUFReader(tiny_gguf)
     assert list(theirs.fields) == list(ours.fields)
     for name, field in theirs.fields.items():
         mine = ours.fields[name]
