@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -249,7 +248,13 @@ def test_a_killed_process_leaves_an_orphan_that_can_be_adopted(tmp_path):
     assert journal.orphans() == []
     assert (tmp_path / "new-id.json").exists() and not (tmp_path / "doc.json").exists()
     journal.close()
-    assert os.getpid()  # still here
+    # Adopted means ours: once we are gone too, the next start finds the same unsaved
+    # text under the new id, and only that.
+    after_us = Journal(tmp_path)
+    again = after_us.orphans()
+    after_us.close()
+    assert [(e.document_id, e.text, e.path, e.extra) for e in again] == [
+        ("new-id", "typed before the crash 我们", "/tmp/novel.txt", {"k": 1})]
 
 
 def test_sampling_params_round_trip_through_settings():
@@ -272,7 +277,7 @@ def test_a_journal_that_cannot_be_written_says_so(tmp_path, monkeypatch):
     def full_disk(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(journal_module, "write_text_atomically", full_disk)
+    monkeypatch.setattr(journal_module, "write_bytes_atomically", full_disk)
     journal.record("doc", None, "precious")
     assert journal.flush() is False
     monkeypatch.undo()
