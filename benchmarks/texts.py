@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 DECODE_PROMPT = ("The lighthouse keeper climbed the spiral stairs one last time, and as the "
                  "lamp turned slowly above the dark water he")
 
@@ -38,3 +40,20 @@ CHINESE = (
     "我咬了一口，甜味很慢地散开，忽然明白了她说的等待是什么意思。"
 )
 FIDELITY_TEXT = ENGLISH + "\n\n" + CHINESE
+
+
+def long_text(tokenizer: Any, n_tokens: int) -> str:
+    """A text of about `n_tokens` tokens (BOS included): numbered chapters of the paragraphs."""
+    chapters: list[str] = []
+    ids: list[int] = []
+    while len(ids) < n_tokens + 8:
+        number = len(chapters) + 1
+        chapters.append(f"Chapter {number}.\n\n{ENGLISH}\n\n{CHINESE}\n\n")
+        ids = tokenizer("".join(chapters), add_special_tokens=False)["input_ids"]
+    special = len(tokenizer("")["input_ids"])  # BOS, where the tokenizer adds one
+    return tokenizer.decode(ids[:max(1, n_tokens - special)])
+
+
+def fidelity_ids(tokenizer: Any, n_tokens: int) -> list[int]:
+    """The fixed fidelity text as token ids (BOS included), at most `n_tokens` of them."""
+    return list(tokenizer(FIDELITY_TEXT)["input_ids"][:n_tokens])

@@ -7,7 +7,7 @@ journal has the edit on disk:
 The real MainWindow (offscreen unless a display is set) with the engine in its own
 process on a tiny random model (the one the tests use), so the next-token pane answers
 at every pause. The document is English and Chinese paragraphs; `--keys` keystrokes are
-typed at its end and again in its middle with QTest key events, in bursts with pauses
+typed at its end and again in its middle with key events, in bursts with pauses
 long enough for the pane to refresh. A key's latency runs from the moment it was due (a
 key that arrives while the GUI thread is busy waits, as a real one would) to the
 editor's next paint. A small reference document is measured in the same run. Target:
@@ -131,12 +131,27 @@ def journal_has(home: Path, marker: bytes) -> bool:
     return False
 
 
+def type_key(widget: Any, character: str) -> None:
+    """Press and release the key that types `character` (QTest's keyClicks asserts on
+    characters outside ASCII): the event a keyboard or an input method delivers."""
+    from PySide6.QtCore import QEvent, Qt
+    from PySide6.QtGui import QKeyEvent
+    from PySide6.QtWidgets import QApplication
+
+    if character == " ":
+        key = Qt.Key.Key_Space
+    elif character.isascii() and character.isalnum():
+        key = Qt.Key(ord(character.upper()))
+    else:
+        key = Qt.Key.Key_unknown
+    for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+        QApplication.sendEvent(widget, QKeyEvent(kind, key, Qt.KeyboardModifier.NoModifier,
+                                                 character))
+
+
 async def type_bursts(window: Any, clock: PaintClock, run: Run, writer_home: Path,
                       args: argparse.Namespace) -> None:
     """Type `args.keys` keys in bursts of `args.burst`, a pause after each burst."""
-    from PySide6.QtCore import Qt
-    from PySide6.QtTest import QTest
-
     editor = window.editor
     interval = args.interval_ms / 1000
     typed = 0
@@ -155,10 +170,7 @@ async def type_bursts(window: Any, clock: PaintClock, run: Run, writer_home: Pat
                 pass
             sent = time.perf_counter()
             painted = clock.expect()
-            if key == " ":
-                QTest.keyClick(editor, Qt.Key.Key_Space)
-            else:
-                QTest.keyClicks(editor, key)
+            type_key(editor, key)
             try:
                 when = await asyncio.wait_for(painted, PAINT_TIMEOUT_S)
             except TimeoutError:
