@@ -241,6 +241,34 @@ def test_damaged_config_json(tmp_path: Path) -> None:
         load_model(str(tmp_path / "broken"))
 
 
+@pytest.mark.parametrize(("field", "value", "needs", "got"), [
+    ("hidden_size", "abc", "a whole number (int)", "text (str) 'abc'"),
+    ("num_hidden_layers", 2.5, "a whole number (int)", "a number with a fraction (float) 2.5"),
+    ("rms_norm_eps", "x", "a number (float)", "text (str) 'x'"),
+    ("tie_word_embeddings", "yes", "true or false (bool)", "text (str) 'yes'"),
+    ("vocab_size", None, "a whole number (int)", "null"),
+])
+def test_config_field_of_the_wrong_type_says_which_what_and_got(
+    tiny_model_dir: Path, tmp_path: Path, field: str, value: object, needs: str, got: str
+) -> None:
+    """transformers' own text ends in a bare colon on its first line: "Validation error
+    for field 'hidden_size':" — the user learnt neither the type nor the bad value."""
+    folder = tmp_path / "edited"
+    shutil.copytree(tiny_model_dir, folder)
+    config = json.loads((folder / "config.json").read_text())
+    config[field] = value
+    (folder / "config.json").write_text(json.dumps(config))
+
+    with pytest.raises(ModelLoadError) as caught:
+        load_model(str(folder), dtype="float32")
+
+    assert caught.value.message == (
+        f"config.json of 'edited' has a wrong value for '{field}': it needs {needs}, got {got}"
+    )
+    assert caught.value.hint == f"correct '{field}' in config.json, or download the model again"
+    assert "\n" not in str(caught.value)
+
+
 def test_context_window_fallbacks() -> None:
     assert context_window_of(GPT2Config(n_positions=77)) == 77
     assert context_window_of(PretrainedConfig()) == FALLBACK_CONTEXT_WINDOW

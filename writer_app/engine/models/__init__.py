@@ -22,9 +22,9 @@ from writer_app.engine.models.catalogue import (
     remember_recent,
 )
 from writer_app.engine.models.converted_cache import record_added_tokens
-from writer_app.engine.models.folder import FALLBACK_CONTEXT_WINDOW, context_window_of
 from writer_app.engine.models.gguf_header import check_gguf_file
 from writer_app.engine.models.loader import load_model
+from writer_app.engine.models.model_config import FALLBACK_CONTEXT_WINDOW, context_window_of
 from writer_app.engine.models.progress import (
     CancelledCallback,
     LoadedModel,

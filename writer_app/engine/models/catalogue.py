@@ -11,8 +11,9 @@ import huggingface_hub
 
 from writer_app import paths
 from writer_app.boundary.results import ModelEntry
-from writer_app.engine.models.folder import has_weights, is_text_generation_model, read_json
+from writer_app.engine.models.folder import has_weights, read_json
 from writer_app.engine.models.hub import hub_cache_dir
+from writer_app.engine.models.model_config import is_text_generation_model
 from writer_app.engine.models.spec import DEFAULT_DISPLAY_NAME, DEFAULT_SPEC, HUB_ID
 from writer_app.recent import RecentList
 
