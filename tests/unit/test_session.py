@@ -6,6 +6,7 @@ import threading
 
 import pytest
 import torch
+from transformers import SuppressTokensLogitsProcessor
 
 from writer_app.boundary.params import Mode, SamplingParams
 from writer_app.engine.session import ModelSession, StopReason
@@ -39,9 +40,12 @@ class ForwardCounter:
 
 
 def direct_logits(loaded, text: str) -> torch.Tensor:
+    """transformers' own next-token logits, control tokens suppressed as generate() does."""
     ids = loaded.tokenizer(text, return_tensors="pt").input_ids
     with torch.no_grad():
-        return loaded.model(ids).logits[0, -1]
+        logits = loaded.model(ids).logits[0, -1]
+    suppressed = sorted(ModelSession(loaded).control_ids)
+    return SuppressTokensLogitsProcessor(suppressed)(ids, logits.unsqueeze(0))[0]
 
 
 def test_next_tokens_equal_a_direct_transformers_computation(session, loaded):
@@ -116,7 +120,7 @@ def test_typing_at_the_end_past_the_sliding_window_is_exact_and_cheap(
         for a, b in zip(warm.tokens, cold.tokens, strict=True):
             assert a.prob == pytest.approx(b.prob, rel=1e-4, abs=1e-7)
     ids, _ = session.tokenize(document + "We went to the shore and")
-    assert not session._can_crop() and len(ids) > 4 * 8
+    assert not session.prefix_cache.can_crop() and len(ids) > 4 * 8
     for ending in ("a", "b", "a"):  # the last token retyped
         session.next_tokens(document + "We went to thx" + ending, SAMPLED)
         before = counter.tokens
@@ -140,8 +144,10 @@ def test_reweigh_recomputes_from_cached_logits_without_a_model_call(
 def generate_with_transformers(loaded, text: str, params: SamplingParams) -> str:
     ids = loaded.tokenizer(text, return_tensors="pt").input_ids
     torch.manual_seed(params.seed)
+    suppressed = [] if params.allow_control_tokens else sorted(ModelSession(loaded).control_ids)
     kwargs = dict(do_sample=not params.is_greedy, repetition_penalty=params.repetition_penalty,
-                  max_new_tokens=params.max_new_tokens, pad_token_id=0)
+                  max_new_tokens=params.max_new_tokens, pad_token_id=0,
+                  suppress_tokens=suppressed or None)
     if params.mode is Mode.BEAM:
         kwargs.update(num_beams=params.num_beams, do_sample=False)
     elif not params.is_greedy:
@@ -309,9 +315,9 @@ def test_generate_many_cuts_each_row_where_told(session):
 
 
 def test_a_huge_text_is_cut_before_tokenizing_and_the_cut_is_stable(loaded, monkeypatch):
-    import writer_app.engine.session as session_module
+    import writer_app.engine.context as context_module
 
-    monkeypatch.setattr(session_module, "CHARACTER_BLOCK", 1000)
+    monkeypatch.setattr(context_module, "CHARACTER_BLOCK", 1000)
     session = ModelSession(loaded, context_limit=64)
     text = "The quick brown fox jumps over the lazy dog. " * 2000  # 90,000 characters
     seen: list[int] = []
@@ -323,7 +329,7 @@ def test_a_huge_text_is_cut_before_tokenizing_and_the_cut_is_stable(loaded, monk
 
     monkeypatch.setattr(type(loaded.tokenizer), "__call__", measuring)
     ids, protected = session.tokenize(text)
-    assert max(seen) < 64 * session_module.MAX_CHARS_PER_TOKEN + 1000  # not 90,000
+    assert max(seen) < 64 * context_module.MAX_CHARS_PER_TOKEN + 1000  # not 90,000
     assert ids[0] == loaded.tokenizer.bos_token_id and protected == 1
     again, _ = session.tokenize(text + "Hello")
     assert again[:50] == ids[:50]  # same start: the KV cache stays valid while typing
@@ -332,16 +338,16 @@ def test_a_huge_text_is_cut_before_tokenizing_and_the_cut_is_stable(loaded, monk
 
 
 def test_decoding_may_tune_threads_but_gives_the_count_back(session, monkeypatch):
-    import writer_app.engine.session as session_module
+    import writer_app.engine.sampled as sampled_module
 
-    monkeypatch.setattr(session_module, "usable_cpu_count", lambda: 2)
+    monkeypatch.setattr(sampled_module, "usable_cpu_count", lambda: 2)
     before = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
         steps = list(session.generate("The quick brown fox", SAMPLED.with_changes(
             max_new_tokens=40, temperature=1.5, top_k=0, top_p=1.0)))
         assert steps and torch.get_num_threads() == 1
-        assert session._decode_threads in (1, 2)
+        assert session.decode_threads in (1, 2)
     finally:
         torch.set_num_threads(before)
 
@@ -358,8 +364,8 @@ def test_cache_copies_follow_the_text_config_of_a_multimodal_model(tiny_gemma_lo
             return text_config
 
     monkeypatch.setattr(tiny_gemma_loaded.model, "config", MultimodalConfig())
-    assert session._may_outgrow_cropping(window)
-    assert not session._may_outgrow_cropping(window - 4)
+    assert session.prefix_cache.may_outgrow_cropping(window)
+    assert not session.prefix_cache.may_outgrow_cropping(window - 4)
 
 
 @pytest.mark.parametrize(("dtype", "precision", "small_rows_use_onednn"), [
@@ -392,3 +398,28 @@ def test_onednn_is_off_only_for_few_row_passes_of_bfloat16(tiny_tokenizer, dtype
     assert any(rows >= 8 and on for rows, on in seen)  # prompts always keep oneDNN
     few = [on for rows, on in seen if rows < 8]
     assert len(few) >= 8 and all(on == small_rows_use_onednn for on in few)
+
+
+def test_a_prefill_cancelled_between_chunks_never_leaves_stale_logits(tiny_loaded, monkeypatch):
+    """A long read cancelled after its first chunk keeps that chunk in the cache; a later
+    request for exactly that text must get its own distribution, not the old text's."""
+    import writer_app.engine.prefix_cache as prefix_cache_module
+    from writer_app.engine.generation import GenerationCancelled
+
+    tokenizer = tiny_loaded.tokenizer
+    words = [f"word{i}" for i in range(60)]
+    counts = [len(tokenizer(" ".join(words[:n]))["input_ids"]) for n in range(1, 61)]
+    first, partial, whole = " ".join(words[:10]), " ".join(words[:30]), " ".join(words)
+    assert counts[29] - counts[9] > 1 and counts[59] > counts[29] + 1
+    monkeypatch.setattr(prefix_cache_module, "PREFILL_CHUNK", counts[29] - counts[9])
+    session = ModelSession(tiny_loaded)
+    session.next_tokens(first, SAMPLED)
+    checks = iter([False, True])  # go on with the first chunk, then cancel
+    with pytest.raises(GenerationCancelled):
+        session.next_tokens(whole, SAMPLED, cancel=lambda: next(checks, True))
+    assert session.cached_tokens == counts[29]  # the first chunk of the read was kept
+    warm = session.next_tokens(partial, SAMPLED)
+    cold = ModelSession(tiny_loaded).next_tokens(partial, SAMPLED)
+    assert [t.id for t in warm.tokens] == [t.id for t in cold.tokens]
+    assert [t.prob for t in warm.tokens] == pytest.approx([t.prob for t in cold.tokens],
+                                                          rel=1e-4, abs=1e-7)
