@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import inspect
 import os
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -38,9 +39,10 @@ class QuickGGUFReader(gguf.GGUFReader):
         return values.view(values.dtype.newbyteorder(order))
 
 
-def gguf_reader_class() -> Any:
-    """QuickGGUFReader where gguf's private _get is the one it replaces, else gguf's own."""
-    original = gguf.GGUFReader
+def gguf_reader_class(original: Any = None) -> Any:
+    """QuickGGUFReader where gguf's private _get is the one it replaces, else gguf's own
+    (`original`, by default whatever gguf.GGUFReader is now)."""
+    original = gguf.GGUFReader if original is None else original
     try:
         names = list(inspect.signature(original._get).parameters)
     except (AttributeError, TypeError, ValueError):
@@ -49,30 +51,78 @@ def gguf_reader_class() -> Any:
                                         "override_order"] else original
 
 
+class _StandIn:
+    """What gguf.GGUFReader is while any thread converts: the thread's shared readers on
+    a converting thread, gguf's own reader everywhere else.
+
+    Installed by the first conversion to start and removed by the last to end (counted
+    under a lock), so overlapping conversions on several threads never restore each
+    other's stand-in, and a thread that is not converting never receives (or keeps
+    alive) a converting thread's readers.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.users = 0
+        self.original: Any = None
+        self.local = threading.local()  # .readers: dict, .reader_class, on converting threads
+
+    def __call__(self, path: str | os.PathLike[str], mode: str = "r") -> Any:
+        readers = getattr(self.local, "readers", None)
+        if readers is None:
+            return self.original(path, mode)
+        key = (os.fspath(path), mode)
+        if key not in readers:
+            readers[key] = self.local.reader_class(path, mode)
+        return readers[key]
+
+    def __instancecheck__(self, instance: object) -> bool:
+        return isinstance(instance, self.original)  # isinstance(x, gguf.GGUFReader) holds
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "original":  # not yet set: never recurse
+            raise AttributeError(name)
+        return getattr(self.original, name)  # class attributes, as on gguf's reader
+
+    def enter(self) -> bool:
+        """Install the stand-in if needed; False where gguf has no GGUFReader."""
+        with self.lock:
+            if self.users == 0:
+                current = getattr(gguf, "GGUFReader", None)
+                if current is None:
+                    return False
+                self.original = current
+                gguf.GGUFReader = self
+            self.users += 1
+            return True
+
+    def leave(self) -> None:
+        with self.lock:
+            self.users -= 1
+            if self.users == 0 and gguf.GGUFReader is self:
+                gguf.GGUFReader = self.original
+
+
+_STAND_IN = _StandIn()
+
+
 @contextlib.contextmanager
 def one_gguf_reader() -> Iterator[None]:
     """Parse a GGUF file's header once while converting it, not twice, and quickly.
 
     transformers reads the file with gguf.GGUFReader for the tokenizer and again for the
     weights; each parse walks the 262,144 token strings (~10 s for the default model).
-    The reader is read-only (a memory map), so the second user can share the first one's.
-    Undone on leaving; a gguf without GGUFReader is left alone.
+    The reader is read-only (a memory map), so the second user on this thread can share
+    the first one's. Undone on leaving; a gguf without GGUFReader is left alone.
     """
-    original = getattr(gguf, "GGUFReader", None)
-    if original is None:
+    if not _STAND_IN.enter():
         yield
         return
-    reader_class = gguf_reader_class()
-    readers: dict[tuple[str, str], Any] = {}
-
-    def shared_reader(path: str | os.PathLike[str], mode: str = "r") -> Any:
-        key = (os.fspath(path), mode)
-        if key not in readers:
-            readers[key] = reader_class(path, mode)
-        return readers[key]
-
-    gguf.GGUFReader = shared_reader
+    local = _STAND_IN.local
+    outer = getattr(local, "readers", None), getattr(local, "reader_class", None)
+    local.readers, local.reader_class = {}, gguf_reader_class(_STAND_IN.original)
     try:
         yield
     finally:
-        gguf.GGUFReader = original
+        local.readers, local.reader_class = outer
+        _STAND_IN.leave()
