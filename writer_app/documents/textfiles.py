@@ -2,7 +2,10 @@
 
 A file is read as UTF-8 when it is UTF-8 (most are), by its byte-order mark when it has
 one, and otherwise by detection; a binary or undecodable file is refused with a clear
-message and left untouched. The encoding and line endings found are kept for the save.
+message and left untouched. The encoding, byte order, byte-order mark and line endings
+found are kept for the save, so an unchanged document saves to the very same bytes; where
+it cannot (mixed line endings, an encoding with two byte sequences for one character),
+the open says so beforehand in `TextFile.warning`.
 """
 
 from __future__ import annotations
@@ -16,13 +19,43 @@ from typing import Literal
 from writer_app.atomic import write_bytes_atomically
 from writer_app.errors import WriterError
 
+# UTF-16/32 with a byte-order mark, in a given byte order: Python's "utf-16" reads either
+# order but writes the machine's, so a big-endian file would come back little-endian.
+# These codecs (registered below) keep both the mark and the order.
+_WITH_BOM = {
+    "utf_16_le_bom": ("utf-16-le", codecs.BOM_UTF16_LE),
+    "utf_16_be_bom": ("utf-16-be", codecs.BOM_UTF16_BE),
+    "utf_32_le_bom": ("utf-32-le", codecs.BOM_UTF32_LE),
+    "utf_32_be_bom": ("utf-32-be", codecs.BOM_UTF32_BE),
+}
+
+
+def _find_bom_codec(name: str) -> codecs.CodecInfo | None:
+    known = _WITH_BOM.get(name.replace("-", "_"))
+    if known is None:
+        return None
+    base, bom = known
+
+    def encode(text: str, errors: str = "strict") -> tuple[bytes, int]:
+        return bom + codecs.encode(text, base, errors), len(text)
+
+    def decode(data: bytes, errors: str = "strict") -> tuple[str, int]:
+        view = bytes(data)
+        body = view[len(bom):] if view.startswith(bom) else view
+        return codecs.decode(body, base, errors), len(view)
+
+    return codecs.CodecInfo(encode, decode, name=name.replace("_", "-"))
+
+
+codecs.register(_find_bom_codec)
+
 # Byte-order marks, longest first (UTF-32's mark begins with UTF-16's).
 _BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF32_LE, "utf-32-le-bom"),
+    (codecs.BOM_UTF32_BE, "utf-32-be-bom"),
     (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
+    (codecs.BOM_UTF16_LE, "utf-16-le-bom"),
+    (codecs.BOM_UTF16_BE, "utf-16-be-bom"),
 )
 _SNIFF_BYTES = 65_536
 _PREFERRED = tuple(codecs.lookup(name).name for name in
@@ -47,8 +80,11 @@ class SaveFailedError(WriterError):
 @dataclass(frozen=True)
 class TextFile:
     text: str  # with "\n" line endings, as the editor holds it
-    encoding: str  # Python codec name to save with
+    encoding: str  # Python codec name to save with (see _WITH_BOM for the "-bom" ones)
     newline: str  # the file's line ending, restored on save
+    # Set when saving this text unchanged would not give back the file's bytes: show it
+    # at the open (message + hint), before the user saves.
+    warning: WriterError | None = None
 
 
 def read_text_file(path: Path, encoding: str | None = None) -> TextFile:
@@ -58,27 +94,77 @@ def read_text_file(path: Path, encoding: str | None = None) -> TextFile:
         data = path.read_bytes()
     except OSError as error:
         raise file_error(error, path, "read") from error
-    chosen = encoding or _detect_encoding(data, path)
-    try:
-        text = data.decode(chosen)
-    except (UnicodeDecodeError, LookupError) as error:
-        raise UnreadableFileError(f"{path.name} is not valid {chosen} text",
-                                  "open it again and choose its encoding") from error
-    if chosen == "utf-16" or chosen == "utf-32":
-        text = text.removeprefix("\ufeff")
+    if encoding:
+        chosen = _with_byte_order(encoding, data)
+        text = _decode(data, chosen, path)
+    else:
+        chosen, text = _detect_encoding(data, path)
     newline = _dominant_newline(text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return TextFile(text, chosen, newline)
+    return TextFile(text, chosen, newline, _round_trip_warning(data, text, chosen, newline,
+                                                               path))
+
+
+def _decode(data: bytes, encoding: str, path: Path) -> str:
+    try:
+        return data.decode(encoding)
+    except (UnicodeDecodeError, LookupError) as error:
+        raise UnreadableFileError(f"{path.name} is not valid {encoding} text",
+                                  "open it again and choose its encoding") from error
+
+
+def _with_byte_order(encoding: str, data: bytes) -> str:
+    """A forced "utf-16"/"utf-32" in the order the file's mark gives (little-endian,
+    without a mark, when it has none), so the save writes what was read."""
+    try:
+        family = codecs.lookup(encoding).name  # "utf-16", "utf-32", ...
+    except LookupError:
+        return encoding  # _decode says it is unknown
+    if family not in ("utf-16", "utf-32"):
+        return encoding
+    for order in ("le", "be"):
+        name = f"{family}-{order}-bom"
+        if data.startswith(_WITH_BOM[name.replace("-", "_")][1]):
+            return name
+    return f"{family}-le"
+
+
+def _round_trip_warning(data: bytes, text: str, encoding: str, newline: str,
+                        path: Path) -> WriterError | None:
+    """None when saving `text` unchanged gives back `data`; else what would change."""
+    try:
+        if _encode_for_save(text, encoding, newline) == data:
+            return None
+    except UnicodeError:
+        pass
+    decoded = data.decode(encoding, errors="replace")
+    kinds = [kind for kind, count in (("CRLF", decoded.count("\r\n")),
+                                      ("LF", decoded.count("\n") - decoded.count("\r\n")),
+                                      ("CR", decoded.count("\r") - decoded.count("\r\n")))
+             if count]
+    if len(kinds) > 1:
+        chosen = {"\r\n": "CRLF", "\n": "LF", "\r": "CR"}[newline]
+        return WriterError(f"{path.name} mixes {' and '.join(kinds)} line endings",
+                           f"saving will end every line with {chosen}; the text itself "
+                           "is unchanged")
+    return WriterError(f"Saving {path.name} will change some of its bytes",
+                       f"its text reads correctly, but some characters have more than one "
+                       f"form in {encoding} and will be written in the usual one; use Save "
+                       "As to keep the original file as it is")
+
+
+def _encode_for_save(text: str, encoding: str, newline: str) -> bytes:
+    if newline != "\n":
+        text = text.replace("\n", newline)
+    return text.encode(encoding)
 
 
 def save_text_file(path: Path, text: str, encoding: str = "utf-8", newline: str = "\n") -> None:
     """Save atomically: a crash or full disk mid-save leaves the old file intact."""
-    if newline != "\n":
-        text = text.replace("\n", newline)
     try:
-        data = text.encode(encoding)
+        data = _encode_for_save(text, encoding, newline)
     except UnicodeEncodeError as error:
-        character = text[error.start]
+        character = error.object[error.start]
         raise UnsavableTextError(
             f"'{character}' cannot be written in {encoding}",
             "save the document as UTF-8, which can hold every character") from error
@@ -160,13 +246,16 @@ def file_error(error: OSError, path: Path, action: Literal["save", "read"]) -> W
     return UnreadableFileError(f"Cannot read {path.name}: {cause}", read_hint)
 
 
-def _detect_encoding(data: bytes, path: Path) -> str:
+def _detect_encoding(data: bytes, path: Path) -> tuple[str, str]:
+    """The encoding `data` is in, and its text."""
     for bom, name in _BOMS:
         if data.startswith(bom):
-            return name
+            try:  # UTF-16 LE text that begins with U+0000 carries UTF-32 LE's mark
+                return name, data.decode(name)
+            except UnicodeDecodeError:
+                continue
     try:
-        data.decode("utf-8")
-        return "utf-8"
+        return "utf-8", data.decode("utf-8")
     except UnicodeDecodeError:
         pass
     if _looks_binary(data):
@@ -183,10 +272,9 @@ def _detect_encoding(data: bytes, path: Path) -> str:
     # near-best, prefer the encodings people actually use.
     near_best = {codecs.lookup(m.encoding).name for m in matches
                  if m.encoding and m.chaos <= best.chaos + 0.1}
-    for name in _PREFERRED:
-        if name in near_best:
-            return name
-    return codecs.lookup(best.encoding).name
+    chosen = next((name for name in _PREFERRED if name in near_best),
+                  codecs.lookup(best.encoding).name)
+    return chosen, _decode(data, chosen, path)
 
 
 def _looks_binary(data: bytes) -> bool:
