@@ -37,7 +37,7 @@ def test_loading_shows_the_model_in_the_status_bar_and_fills_the_pane(qtbot, mak
     assert window.model_label.text() == "tiny-llama"
     assert window.device_label.text() == "cpu"
     assert window.dtype_label.text() == "float32"
-    qtbot.waitUntil(lambda: len(window.pane.tokens) == window._top_n, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: len(window.pane.tokens) == window.pane_control.top_n, timeout=TIMEOUT)
     assert window.context_label.text().endswith("/ 512")
     assert window.load_progress.isHidden()
 
@@ -52,7 +52,7 @@ def test_the_window_works_with_the_engine_in_its_own_process(qtbot, make_window,
     assert window.model_info is not None, window.message_bar._text.text()
     assert window.model_label.text() == tiny_model_dir.name
     type_text(qtbot, window, "The sea")
-    qtbot.waitUntil(lambda: len(window.pane.tokens) == window._top_n, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: len(window.pane.tokens) == window.pane_control.top_n, timeout=TIMEOUT)
     window.sampling.set_params(SEEDED, emit=True)
     original = window.editor.text()
     summary = generate(qtbot, window)
@@ -88,7 +88,7 @@ def test_a_dead_engine_process_is_reloaded_once_and_the_text_kept(qtbot, make_wi
     assert "stopped unexpectedly" in window.message_bar.message()
     qtbot.waitUntil(lambda: window.model_info is not None, timeout=120_000)  # loaded again
     assert not window.message_bar.isVisible()
-    qtbot.waitUntil(lambda: len(window.pane.tokens) == window._top_n, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: len(window.pane.tokens) == window.pane_control.top_n, timeout=TIMEOUT)
 
     kill_mid_generation()  # again, soon after: no endless reloading
     qtbot.wait(500)
@@ -121,11 +121,12 @@ def test_continue_streams_text_that_one_undo_removes(qtbot, make_window):
 
 
 def test_streamed_steps_reach_the_pane_at_most_ten_times_a_second(qtbot, make_window):
-    """Repainting the pane for every token cost the GUI thread ~9 ms a token."""
+    """Repainting the pane for every token cost the GUI thread ~9 ms a token. However fast
+    the model runs, shown steps are an interval apart, the first at once."""
     import itertools
     import time
 
-    from writer_app.ui.main_window import STEP_PANE_INTERVAL
+    from writer_app.ui.generation import STEP_PANE_INTERVAL
 
     window = make_window()
     window.sampling.set_params(SEEDED.with_changes(max_new_tokens=60, temperature=1.5,
@@ -142,14 +143,35 @@ def test_streamed_steps_reach_the_pane_at_most_ten_times_a_second(qtbot, make_wi
         return original(tokens, heading, chosen_id)
 
     window.pane.show_tokens = spy
-    started = time.monotonic()
     summary = generate(qtbot, window)
-    elapsed = time.monotonic() - started
-    assert summary.tokens > 10
+    assert summary.tokens > 1
     assert headings[0] and headings[0].startswith("Token 1:")  # the first step at once
-    assert len(shown) <= elapsed / STEP_PANE_INTERVAL + 2 < summary.tokens
     assert all(b - a >= STEP_PANE_INTERVAL * 0.9 for a, b in itertools.pairwise(shown))
     qtbot.waitUntil(lambda: not (headings[-1] or "").startswith("Token "), timeout=TIMEOUT)
+
+
+def test_the_step_throttle_shows_the_first_step_at_once_and_the_newest_after(qtbot):
+    """The throttle on its own, on a clock the test moves: no speed assumed."""
+    from writer_app.ui.generation import StepThrottle
+
+    now = [100.0]
+    shown: list[int] = []
+    throttle = StepThrottle(shown.append, interval=0.1, clock=lambda: now[0])
+    throttle.add(1)
+    assert shown == [1]
+    for step in range(2, 30):  # a burst, faster than the interval
+        throttle.add(step)
+    assert shown == [1]
+    qtbot.waitUntil(lambda: shown == [1, 29], timeout=5000)  # the newest, once
+    now[0] += 0.05
+    throttle.add(30)
+    assert shown == [1, 29]  # 0.05 s after the last one shown: it waits
+    now[0] += 1.0
+    qtbot.waitUntil(lambda: shown == [1, 29, 30], timeout=5000)
+    now[0] += 0.2
+    throttle.add(31)
+    assert shown == [1, 29, 30, 31]  # a full interval later: at once
+    throttle.reset()
 
 
 def _spy(method, headings):
@@ -242,7 +264,7 @@ def test_a_slider_redraws_the_pane_without_a_model_call(qtbot, make_window, forw
     type_text(qtbot, window, "The quick brown")
     with qtbot.waitSignal(window.paneUpdated, timeout=TIMEOUT):
         pass
-    qtbot.waitUntil(lambda: window._pane_task is None or window._pane_task.done(),
+    qtbot.waitUntil(lambda: window.pane_control.task is None or window.pane_control.task.done(),
                     timeout=TIMEOUT)
     before = [t.sampled_prob for t in window.pane.tokens]
     raw_before = [t.prob for t in window.pane.tokens]
@@ -285,7 +307,8 @@ def test_clicking_a_candidate_inserts_it(qtbot, make_window):
     rect = window.pane.row_rect(index)
     qtbot.mouseClick(window.pane.list_viewport, Qt.MouseButton.LeftButton, pos=rect.center())
     assert window.editor.text() == before + token.text
-    assert window.editor.hasFocus() or not window.isActiveWindow()
+    assert window.isActiveWindow()  # make_window waited for it
+    assert window.editor.hasFocus()  # typing goes on in the document
 
 
 def test_alt_number_inserts_that_candidate(qtbot, make_window):
@@ -400,3 +423,128 @@ def test_dock_layout_is_remembered(qtbot, make_window, tmp_path):
     again = make_window(load=None, state_path=state)
     assert again.sampling_dock.isHidden()
     assert not again.pane_dock.isHidden()
+
+
+def test_a_model_load_survives_the_engine_process_dying_mid_load(qtbot, make_window,
+                                                                 tiny_model_dir, tmp_path,
+                                                                 monkeypatch):
+    """Killed at ~3 s into a load, the new process never loaded the model: Continue said
+    "No model is loaded" while the status bar kept saying it was waiting for it."""
+    import os
+    import signal
+
+    from tests.gui.gated_loader import GATE_VARIABLE, STAGE, gated_loader
+
+    gate = tmp_path / "open-the-gate"
+    monkeypatch.setenv(GATE_VARIABLE, str(gate))
+    window = make_window(load=None, loader=gated_loader, separate_process=True)
+    window.load_model(str(tiny_model_dir))
+    qtbot.waitUntil(lambda: STAGE in window.statusBar().currentMessage(), timeout=120_000)
+    type_text(qtbot, window, "The sea")
+    window.sampling.set_params(SEEDED, emit=True)
+    window.continue_text()
+    assert "Waiting for the model" in window.statusBar().currentMessage()
+    pid = window.worker._engine.pid
+    with qtbot.waitSignal(window.generationFinished, timeout=TIMEOUT):
+        os.kill(pid, signal.SIGKILL)
+    qtbot.waitUntil(lambda: window.is_loading
+                    and window.worker._engine.pid not in (None, pid), timeout=TIMEOUT)
+    assert "again" in window.statusBar().currentMessage()  # it says it reloads
+    gate.touch()
+    qtbot.waitUntil(lambda: window.model_info is not None, timeout=120_000)
+    assert window.model_label.text() == tiny_model_dir.name
+    assert "is ready" in window.statusBar().currentMessage()
+    assert not window.is_loading
+    summary = generate(qtbot, window)
+    assert summary is not None and summary.tokens > 0
+
+
+def test_a_load_that_fails_after_the_engine_died_says_so(qtbot, make_window, tmp_path,
+                                                         monkeypatch):
+    import os
+    import signal
+
+    from tests.gui.gated_loader import GATE_VARIABLE, STAGE, gated_loader
+
+    gate = tmp_path / "open-the-gate"
+    monkeypatch.setenv(GATE_VARIABLE, str(gate))
+    window = make_window(load=None, loader=gated_loader, separate_process=True)
+    with qtbot.waitSignal(window.modelLoadFailed, timeout=120_000):
+        window.load_model(str(tmp_path / "no-such-model"))
+        qtbot.waitUntil(lambda: STAGE in window.statusBar().currentMessage(),
+                        timeout=120_000)
+        pid = window.worker._engine.pid
+        os.kill(pid, signal.SIGKILL)
+        qtbot.waitUntil(lambda: window.worker._engine.pid not in (None, pid), timeout=TIMEOUT)
+        gate.touch()
+    assert not window.is_loading
+    assert "no-such-model" in window.message_bar.message()
+    assert "Waiting" not in window.statusBar().currentMessage()
+
+
+def _key(window, key, text: str, modifier=Qt.KeyboardModifier.ControlModifier) -> None:
+    """A key event with the text X11 gives it (Ctrl+A: "\\x01"), which QTest does not."""
+    from PySide6.QtCore import QEvent
+    from PySide6.QtGui import QKeyEvent
+    from PySide6.QtWidgets import QApplication
+
+    for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+        QApplication.sendEvent(window.editor, QKeyEvent(kind, key, modifier, text))
+
+
+def test_control_characters_from_shortcuts_do_not_stop_a_generation(qtbot, make_window,
+                                                                     slow_model):
+    window = make_window()
+    window.sampling.set_params(SEEDED.with_changes(max_new_tokens=400, repetition_penalty=1.0),
+                               emit=True)
+    type_text(qtbot, window, "We went to the sea")
+    original = window.editor.text()
+    window.continue_text()
+    qtbot.waitUntil(lambda: len(window.editor.text()) > len(original) + 3, timeout=TIMEOUT)
+    _key(window, Qt.Key.Key_C, "\x03")  # Ctrl+C: copy
+    _key(window, Qt.Key.Key_A, "\x01")  # Ctrl+A: select all
+    assert window.is_generating and window.editor.is_generating
+    with qtbot.waitSignal(window.generationFinished, timeout=TIMEOUT):
+        window.stop()
+
+
+def test_an_edit_that_stops_a_generation_is_an_undo_step_of_its_own(qtbot, make_window,
+                                                                    slow_model):
+    """An edit not made by a key (a menu's paste, an input method) ended the generation
+    without closing its undo step: one undo took the edit and the generation together."""
+    window = make_window()
+    window.sampling.set_params(SEEDED.with_changes(max_new_tokens=400, repetition_penalty=1.0),
+                               emit=True)
+    type_text(qtbot, window, "We went to the sea")
+    original = window.editor.text()
+    with qtbot.waitSignal(window.generationFinished, timeout=TIMEOUT):
+        window.continue_text()
+        qtbot.waitUntil(lambda: len(window.editor.text()) > len(original) + 3,
+                        timeout=TIMEOUT)
+        window.editor.insertPlainText(" pasted")
+    with_edit = window.editor.text()
+    assert with_edit.endswith(" pasted")
+    window.editor.undo()
+    assert window.editor.text() == with_edit[:-len(" pasted")]
+    assert len(window.editor.text()) > len(original)
+    window.editor.undo()
+    assert window.editor.text() == original
+
+
+def test_the_engine_gets_only_the_tail_of_a_long_document(qtbot, make_window):
+    """Per keystroke the window sent the whole document down the pipe."""
+    window = make_window()
+    requests = []
+    submit = window.worker.submit
+    window.worker.submit = lambda request, reply: (requests.append(request),
+                                                   submit(request, reply))[1]
+    window.editor.setPlainText("Long ago. " * 50_000)  # 500,000 characters
+    window.editor.moveCursor(window.editor.textCursor().MoveOperation.End)
+    with qtbot.waitSignal(window.paneUpdated, timeout=TIMEOUT):
+        type_text(qtbot, window, "The end")
+    asked = [r for r in requests if type(r).__name__ == "NextTokensRequest"]
+    limit = window.model_info.context_window * 16
+    assert asked and all(len(r.text) <= 2 * limit for r in asked)
+    assert asked[-1].text.endswith("Long ago. The end")
+    assert window.editor.text().endswith(asked[-1].text)
+    assert window.pane.heading().endswith("Long ago. The end”")

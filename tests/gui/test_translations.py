@@ -60,10 +60,10 @@ def test_every_translation_keeps_its_placeholders_and_is_finished():
 
 def test_streamed_step_and_status_texts_are_translated(chinese, make_window):
     window = make_window(load=None)
-    window._show_context(1200, 4096, dropped=30)
+    window.indicators.show_context(1200, 4096, dropped=30)
     assert window.context_label.text() == "上下文 1,200 / 4,096"
     assert "最早的 30 个词元" in window.context_label.toolTip()
-    assert window._stop_reason_text("eos") == "模型结束了文本"
+    assert window.generation._stop_reason_text("eos") == "模型结束了文本"
 
 
 def test_the_restore_message_says_how_long_ago_in_chinese(chinese):

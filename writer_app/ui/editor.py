@@ -12,6 +12,7 @@ from PySide6.QtGui import (
     QColor,
     QFont,
     QKeyEvent,
+    QKeySequence,
     QPalette,
     QResizeEvent,
     QTextCharFormat,
@@ -26,11 +27,29 @@ WRITING_FONTS = ("Source Serif 4", "Noto Serif", "Georgia", "Charter", "Cambria"
                  "Noto Serif CJK SC", "Songti SC", "DejaVu Serif", "SimSun", "serif")
 COLUMN_EMS = 40  # the widest text column, in ems: about 75 characters of English
 SIDE_MARGIN = 28  # pixels between the window edge and the text when the window is narrow
+# Keys that change the text even though their event's text is empty or a control character.
+EDITING_KEYS = {Qt.Key.Key_Backspace, Qt.Key.Key_Delete, Qt.Key.Key_Return, Qt.Key.Key_Enter,
+                Qt.Key.Key_Tab, Qt.Key.Key_Backtab}
+EDITING_SEQUENCES = (QKeySequence.StandardKey.Paste, QKeySequence.StandardKey.Cut,
+                     QKeySequence.StandardKey.Undo, QKeySequence.StandardKey.Redo,
+                     QKeySequence.StandardKey.DeleteEndOfWord,
+                     QKeySequence.StandardKey.DeleteStartOfWord,
+                     QKeySequence.StandardKey.DeleteEndOfLine,
+                     QKeySequence.StandardKey.DeleteCompleteLine)
 
 
 def plain_text(raw: str) -> str:
     """A QTextDocument's raw text with Qt's paragraph and line separators as "\\n"."""
     return raw.replace("\u2029", "\n").replace("\u2028", "\n")
+
+
+def is_editing_key(event: QKeyEvent) -> bool:
+    """Whether a key press changes the text. Shortcuts such as Ctrl+C and Ctrl+A carry a
+    control character as their text on X11 ("\\x03", "\\x01") and change nothing."""
+    if event.key() in EDITING_KEYS or any(event.matches(s) for s in EDITING_SEQUENCES):
+        return True
+    text = event.text()
+    return bool(text) and all(c.isprintable() or c in "\t\n\r" for c in text)
 
 
 class WriterEditor(QPlainTextEdit):
@@ -57,6 +76,7 @@ class WriterEditor(QPlainTextEdit):
         self._start: QTextCursor | None = None  # where the current/last generation begins
         self._end: QTextCursor | None = None  # where it ends; it inserts and so moves along
         self._generating = False
+        self._model_reach: int | None = None  # see set_model_reach
         self._block_open = False  # the generation's undo step has been opened
         self._inserting = False  # our own edit, not the user's
         self._highlighted = False
@@ -95,13 +115,46 @@ class WriterEditor(QPlainTextEdit):
         """The whole document, exactly (toPlainText would turn no-break spaces into spaces)."""
         return plain_text(self.document().toRawText())
 
+    def text_between(self, start: int, end: int) -> str:
+        """The text between two Qt positions (Qt counts UTF-16 units, Python code points),
+        read from the document's blocks: work in proportion to the span, not the document."""
+        document = self.document()
+        last = document.characterCount() - 1
+        start, end = max(0, min(start, last)), max(0, min(end, last))
+        if start >= end:
+            return ""
+        if 0xDC00 <= ord(document.characterAt(start) or "\0") <= 0xDFFF:
+            start += 1  # never begin with the second half of a surrogate pair
+        cursor = QTextCursor(document)
+        cursor.setPosition(start)
+        cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
+        return plain_text(cursor.selectedText())
+
     def text_before(self, position: int) -> str:
-        """The text before a Qt position (Qt counts UTF-16 units, Python code points)."""
-        raw = self.document().toRawText().encode("utf-16-le")[:2 * position]
-        return plain_text(raw.decode("utf-16-le"))
+        """All the text before a Qt position."""
+        return self.text_between(0, position)
 
     def text_before_cursor(self) -> str:
         return self.text_before(self.textCursor().selectionEnd())
+
+    def set_model_reach(self, characters: int | None) -> None:
+        """How much text before a position the model can read (None: all of it)."""
+        self._model_reach = characters
+
+    def text_for_model(self, position: int) -> str:
+        """The text before `position` that the model can read: the tail that fits its
+        context. The tail's start moves in steps of a quarter of the reach, so that
+        typing keeps the same start (and the engine can reuse what it computed)."""
+        reach = self._model_reach
+        if reach is None or position <= reach:
+            return self.text_before(position)
+        step = max(1, reach // 4)
+        start = (position - reach) // step * step
+        return self.text_between(start, position)
+
+    def recent_text(self, position: int, characters: int = 200) -> str:
+        """The last `characters` (UTF-16 units) before `position`, e.g. for a heading."""
+        return self.text_between(max(0, position - characters), position)
 
     def insert_at_cursor(self, text: str) -> None:
         """Insert as if typed (one undo step), replacing any selection."""
@@ -192,7 +245,7 @@ class WriterEditor(QPlainTextEdit):
         self._end = QTextCursor(self.document())
         self._end.setPosition(position)
         self._generating = True
-        return self.text_before(position)
+        return self.text_for_model(position)
 
     def append_generated(self, text: str) -> tuple[int, int] | None:
         """Insert the next piece; it joins the generation's single undo step.
@@ -212,6 +265,7 @@ class WriterEditor(QPlainTextEdit):
                 self._end.beginEditBlock()
                 self._block_open = True
             self._end.insertText(text)
+            self._close_undo_step()
             self._end.endEditBlock()
         finally:
             self._inserting = False
@@ -220,22 +274,20 @@ class WriterEditor(QPlainTextEdit):
             self.ensureCursorVisible()
         return start, self._end.position()
 
+    def _close_undo_step(self) -> None:
+        """Qt merges typing into an adjacent insertion of the last undo step; a removal
+        as the step's last command keeps the two apart. Done after every piece, so the
+        step is closed however the generation ends (an edit may end it mid-signal, when
+        the document must not be changed)."""
+        assert self._end is not None
+        self._end.insertText("\u200b")
+        self._end.deletePreviousChar()
+
     def end_generation(self) -> None:
-        """Close the undo step so that typing afterwards is an undo step of its own."""
+        """Stop taking pieces; typing afterwards is an undo step of its own."""
         if not self._generating:
             return
         self._generating = False
-        if self._block_open and self._end is not None:
-            # Qt merges typing into an adjacent insertion of the last undo step; a removal
-            # inside the step, as its last command, keeps the two apart.
-            self._inserting = True
-            try:
-                self._end.joinPreviousEditBlock()
-                self._end.insertText("\u200b")
-                self._end.deletePreviousChar()
-                self._end.endEditBlock()
-            finally:
-                self._inserting = False
         if self._start is not None and self._end is not None \
                 and self._start.position() == self._end.position() and not self._block_open:
             self._start = self._end = None  # nothing was generated: nothing to retry
@@ -244,8 +296,7 @@ class WriterEditor(QPlainTextEdit):
         """The text of the current or last generation ("" when there is none)."""
         if self._start is None or self._end is None:
             return ""
-        full = self.text_before(self._end.position())
-        return full[len(self.text_before(self._start.position())):]
+        return self.text_between(self._start.position(), self._end.position())
 
     def clear_generation_highlight(self) -> None:
         if self._highlighted:
@@ -279,7 +330,7 @@ class WriterEditor(QPlainTextEdit):
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         """A key that edits stops a running generation first, so its undo step stays whole."""
-        if self._generating and event.text() and event.key() != Qt.Key.Key_Escape:
+        if self._generating and event.key() != Qt.Key.Key_Escape and is_editing_key(event):
             self.end_generation()
             self.generationInterrupted.emit()
         super().keyPressEvent(event)
@@ -288,7 +339,7 @@ class WriterEditor(QPlainTextEdit):
         if self._inserting:
             return
         if self._generating:  # an edit that came another way (menu, input method)
-            self._generating = False
+            self.end_generation()  # its undo step is already closed: see append_generated
             self.generationInterrupted.emit()
         elif self._start is not None:
             self._start = self._end = None  # the user edited: no more retry

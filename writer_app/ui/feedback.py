@@ -11,7 +11,9 @@ import logging
 import sys
 import traceback
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from types import TracebackType
+from typing import Protocol
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QPalette
@@ -31,8 +33,40 @@ from writer_app.errors import WriterError
 log = logging.getLogger(__name__)
 
 
+class MessageSink(Protocol):
+    """Where a part of the window reports what happened (the window implements it).
+
+    `topic` names what a message is about ("model", "file", ...): a part that fixes the
+    cause clears its own topic and never someone else's error.
+    """
+
+    def show_error(self, message: str, hint: str = "", details: str = "",
+                   topic: str = "", actions: tuple[tuple[str, Callable[[], None]], ...] = ()
+                   ) -> None: ...
+
+    def show_info(self, message: str, hint: str = "", topic: str = "") -> None: ...
+
+    def show_status(self, text: str, timeout_ms: int = 0) -> None: ...
+
+    def clear_topic(self, *topics: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class Message:
+    text: str
+    hint: str = ""
+    details: str = ""
+    level: str = "error"  # or "info"
+    topic: str = ""
+    actions: tuple[tuple[str, Callable[[], None]], ...] = field(default=())
+
+
 class MessageBar(QFrame):
-    """A dismissable line of text: what went wrong, and what to do about it."""
+    """A dismissable line of text: what went wrong, and what to do about it.
+
+    An error stays until the user dismisses it or its cause is fixed: a later info line
+    waits behind it (the newest one) instead of replacing it.
+    """
 
     closed = Signal()
 
@@ -46,50 +80,100 @@ class MessageBar(QFrame):
         self._text.setWordWrap(True)
         self._text.setTextFormat(Qt.TextFormat.RichText)
         self._text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self._details_button = QPushButton("Details…")
+        self._details_button = QPushButton(self.tr("Details…"))
         self._details_button.clicked.connect(self._show_details)
         close = QToolButton()
         close.setText("✕")
         close.setAutoRaise(True)
-        close.setToolTip("Dismiss")
+        close.setToolTip(self.tr("Dismiss"))
         close.clicked.connect(self.dismiss)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(14, 8, 8, 8)
-        layout.addWidget(self._text, 1)
-        layout.addWidget(self._details_button)
-        layout.addWidget(close)
-        self._details = ""
+        self._layout = QHBoxLayout(self)
+        self._layout.setContentsMargins(14, 8, 8, 8)
+        self._layout.addWidget(self._text, 1)
+        self._layout.addWidget(self._details_button)
+        self._layout.addWidget(close)
+        self._buttons: dict[str, QPushButton] = {}
+        self._current: Message | None = None
+        self._waiting: Message | None = None  # an info line held back by an error
         self.hide()
 
     def show_message(self, message: str, hint: str = "", details: str = "",
-                     level: str = "error") -> None:
-        """Show `message` (bold) and `hint`; `level` is "error" or "info"."""
+                     level: str = "error", topic: str = "",
+                     actions: tuple[tuple[str, Callable[[], None]], ...] = ()) -> None:
+        """Show `message` (bold) and `hint`; `level` is "error" or "info". `actions` are
+        (label, callback) buttons; pressing one dismisses the message."""
+        shown = Message(message, hint, details, level, topic, tuple(actions))
+        if level != "error" and self._showing_error():
+            self._waiting = shown
+            return
+        self._show(shown)
+
+    def _showing_error(self) -> bool:
+        return not self.isHidden() and self._current is not None \
+            and self._current.level == "error"
+
+    def _show(self, shown: Message) -> None:
         escape = _escape_html
-        html = f"<b>{escape(message)}</b>"
-        if hint:
-            html += f" — {escape(hint[0].upper() + hint[1:])}."
+        html = f"<b>{escape(shown.text)}</b>"
+        if shown.hint:
+            html += f" — {escape(shown.hint[0].upper() + shown.hint[1:])}."
         self._text.setText(html)
-        self._details = details
-        self._details_button.setVisible(bool(details))
+        self._details_button.setVisible(bool(shown.details))
+        for button in self._buttons.values():
+            self._layout.removeWidget(button)
+            button.deleteLater()
+        self._buttons = {}
+        for index, (label, callback) in enumerate(shown.actions):
+            button = QPushButton(label)
+            button.clicked.connect(lambda _=False, run=callback: self._act(run))
+            self._layout.insertWidget(1 + index, button)
+            self._buttons[label] = button
         palette = self.palette()
         base = self.palette().color(QPalette.ColorRole.Window)
-        tint = QColor("#d64545") if level == "error" else QColor("#3b82c4")
+        tint = QColor("#d64545") if shown.level == "error" else QColor("#3b82c4")
         palette.setColor(QPalette.ColorRole.Window, _mix(base, tint, 0.14))
         self.setPalette(palette)
-        self.setProperty("level", level)
+        self.setProperty("level", shown.level)
+        self._current = shown
         self.show()
 
     def message(self) -> str:
         return self._text.text()
 
+    def topic(self) -> str:
+        """What the message on show is about ("" when none is shown)."""
+        return self._current.topic if self._current is not None and not self.isHidden() else ""
+
+    def button(self, label: str) -> QPushButton | None:
+        """The action button `label` of the message on show (for tests and shortcuts)."""
+        return self._buttons.get(label) if not self.isHidden() else None
+
     def dismiss(self) -> None:
-        self.hide()
+        """Close the message on show; an info line that waited behind it comes next."""
+        waiting, self._waiting = self._waiting, None
+        self._current = None
+        if waiting is not None:
+            self._show(waiting)
+        else:
+            self.hide()
         self.closed.emit()
 
+    def clear_topic(self, *topics: str) -> None:
+        """The cause of messages about `topics` is gone: take them away, and only them."""
+        if self._waiting is not None and self._waiting.topic in topics:
+            self._waiting = None
+        if self._current is not None and not self.isHidden() and self._current.topic in topics:
+            self.dismiss()
+
+    def _act(self, callback: Callable[[], None]) -> None:
+        self.dismiss()
+        callback()
+
     def _show_details(self) -> None:
-        box = QMessageBox(QMessageBox.Icon.Information, "Details", self._text.text(),
+        details = self._current.details if self._current is not None else ""
+        box = QMessageBox(QMessageBox.Icon.Information, self.tr("Details"), self._text.text(),
                           QMessageBox.StandardButton.Close, self)
-        box.setDetailedText(self._details)
+        box.setDetailedText(details)
         box.setWindowModality(Qt.WindowModality.NonModal)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.show()

@@ -5,15 +5,15 @@ and what a crash, a kill or a hot-exit close left behind comes back on the next 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer
+from PySide6.QtGui import QTextDocument
 
+from writer_app.documents.document import Document
 from writer_app.documents.journal import Journal, JournalEntry
-
-if TYPE_CHECKING:
-    from writer_app.ui.main_window import MainWindow
 
 # The journal is written this long after the first unsaved change, and again every this
 # long while typing goes on: at most about a second of typing can be lost.
@@ -21,48 +21,82 @@ JOURNAL_DELAY_MS = 400
 
 
 class HotExit(QObject):
-    """Keeps one window's unsaved document in the journal."""
+    """Keeps one document's unsaved state in the journal, in time proportional to each edit.
 
-    def __init__(self, window: MainWindow, journal: Journal | None = None) -> None:
-        super().__init__(window)
-        self.window = window
+    The first change after an open or a save schedules a snapshot of the whole text;
+    every later change is recorded as the edit it was (`DocumentJournal.edit`), and what
+    was recorded is handed to the journal's thread at most JOURNAL_DELAY_MS later.
+    `text_document` says when the text changes; `document` says what to keep;
+    `details` adds what else a restore needs (the instructions); `restore` puts an entry
+    back into the window; `text_between` reads the inserted text of an edit.
+    """
+
+    def __init__(self, text_document: QTextDocument, document: Document,
+                 details: Callable[[], dict[str, Any]],
+                 restore: Callable[[JournalEntry], None],
+                 text_between: Callable[[int, int], str],
+                 cursor: Callable[[], int],
+                 journal: Journal | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.document = document
         self.journal = journal or Journal()
         self.document_id = Journal.new_document_id()
+        self.entries = self.journal.document(self.document_id)
+        self._details = details
+        self._restore = restore
+        self._text_between = text_between
+        self._cursor = cursor
+        self._snapshot_due = True  # the next write takes the whole text
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(JOURNAL_DELAY_MS)
         self._timer.timeout.connect(self.write_now)
-        document = window.editor.document()
-        document.contentsChanged.connect(self._on_change)
-        document.modificationChanged.connect(self._on_modification_changed)
-        window.instructions.changed.connect(self._on_change)
+        text_document.contentsChange.connect(self._on_contents_change)
+        text_document.modificationChanged.connect(self._on_modification_changed)
 
-    def _on_change(self) -> None:
+    @property
+    def timer(self) -> QTimer:
+        """Runs while a change waits for the journal (its interval bounds the loss)."""
+        return self._timer
+
+    def note_change(self) -> None:
+        """Something a restore brings back changed (the text, the cursor, instructions)."""
         # Not restarted while typing goes on: that would postpone the write indefinitely.
-        if not self._timer.isActive() and self.window.editor.document().isModified():
+        if not self._timer.isActive() and self.document.modified:
             self._timer.start()
 
+    def _on_contents_change(self, position: int, removed: int, added: int) -> None:
+        if not self._snapshot_due:
+            self.entries.edit(position, removed,
+                              self._text_between(position, position + added) if added else "")
+        self.note_change()
+
     def _on_modification_changed(self, modified: bool) -> None:
-        if not modified:  # saved, or undone back to the saved text
-            self._timer.stop()
-            self.journal.discard(self.document_id)
+        if modified:
+            self.note_change()
+            return
+        # Saved, or undone back to the saved text: nothing to keep until the next change.
+        self._timer.stop()
+        self._snapshot_due = True
+        self.entries.discard()
 
     def write_now(self) -> None:
-        """Queue the current unsaved state for the journal thread."""
-        window = self.window
-        if not window.editor.document().isModified():
+        """Hand the current unsaved state to the journal's thread."""
+        document = self.document
+        if not document.modified:
             return
-        self.journal.record(self.document_id, str(window.path) if window.path else None,
-                            window.editor.text(), self._extra())
-
-    def _extra(self) -> dict[str, Any]:
-        window = self.window
-        extra: dict[str, Any] = {"instructions": window.instructions.field.toPlainText(),
-                                 "encoding": window.encoding, "newline": window.newline}
-        history = getattr(window, "history_snapshot", None)
-        if callable(history):
-            extra["history"] = history()
-        return extra
+        extra = {"encoding": document.encoding, "newline": document.newline,
+                 **self._details()}
+        path = str(document.path) if document.path else None
+        if self._snapshot_due or self.entries.needs_snapshot:
+            self._snapshot_due = False
+            self.entries.snapshot(document.text(), self._cursor(), path=path, modified=True,
+                                  extra=extra)
+            return
+        self.entries.move_cursor(self._cursor())
+        self.entries.set_path(path)
+        self.entries.set_extra(extra)
+        self.entries.flush()
 
     def keep_for_next_start(self) -> bool:
         """At a close with unsaved changes: write them now, to be restored next time."""
@@ -76,8 +110,11 @@ class HotExit(QObject):
             if only_path is not None and (entry.path is None
                                           or Path(entry.path) != Path(only_path)):
                 continue
-            self.window.restore_unsaved(entry)
-            self.journal.adopt(entry, self.document_id)
+            self._restore(entry)
+            self._timer.stop()
+            self._snapshot_due = True
+            self.write_now()  # its text now lives in our journal ...
+            self.journal.remove(entry)  # ... so the orphan can go, once that is on disk
             return entry
         return None
 

@@ -7,19 +7,26 @@ window; the window only builds the menus these return.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QActionGroup, QColor, QKeySequence, QPalette
-from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMenu, QStyleFactory
+from PySide6.QtWidgets import (
+    QApplication,
+    QFileDialog,
+    QInputDialog,
+    QMenu,
+    QStyleFactory,
+    QWidget,
+)
 
 from writer_app.documents.textfiles import COMMON_ENCODINGS
 from writer_app.errors import InvalidSettingError
-from writer_app.settings import BY_NAME, Presets
-
-if TYPE_CHECKING:
-    from writer_app.ui.main_window import MainWindow
+from writer_app.settings import BY_NAME, Presets, Settings
+from writer_app.ui.editor import WriterEditor
+from writer_app.ui.feedback import MessageSink
+from writer_app.ui.sampling_panel import SamplingPanel
 
 THEMES = ("system", "light", "dark")
 
@@ -46,18 +53,29 @@ def dark_palette() -> QPalette:
 
 
 class Preferences(QObject):
-    """Theme, text size, sampling presets and encodings for one window."""
+    """Theme, text size, sampling presets and encodings for one window.
 
-    def __init__(self, window: MainWindow, presets: Presets) -> None:
+    `window` parents the menus and dialogs; `reopen` reads the document again in an
+    encoding (and says whether it could).
+    """
+
+    def __init__(self, window: QWidget, settings: Settings, presets: Presets,
+                 editor: WriterEditor, sampling: SamplingPanel, messages: MessageSink,
+                 reopen: Callable[[str], bool]) -> None:
         super().__init__(window)
         self.window = window
+        self.settings = settings
         self.presets = presets
+        self.editor = editor
+        self.sampling = sampling
+        self.messages = messages
+        self._reopen = reopen
         app = QApplication.instance()
         assert isinstance(app, QApplication)
         self._app = app
         self._system_style = app.style().name()
         self._system_palette = app.palette()
-        self.apply_theme(window.settings.get("ui.theme"))
+        self.apply_theme(settings.get("ui.theme"))
 
     # ---- theme ------------------------------------------------------------------------------
 
@@ -78,7 +96,7 @@ class Preferences(QObject):
                  "dark": self.tr("&Dark")}
         for theme in THEMES:
             action = QAction(names[theme], menu, checkable=True)
-            action.setChecked(theme == self.window.settings.get("ui.theme"))
+            action.setChecked(theme == self.settings.get("ui.theme"))
             action.triggered.connect(lambda _=False, t=theme: self.apply_theme(t))
             group.addAction(action)
             menu.addAction(action)
@@ -103,9 +121,9 @@ class Preferences(QObject):
     def zoom(self, step: int) -> None:
         """Change the document's text size by `step` points (0: back to the default)."""
         setting = BY_NAME["editor.font_size"]
-        size = setting.default if step == 0 else self.window.settings.get(setting.name) + step
+        size = setting.default if step == 0 else self.settings.get(setting.name) + step
         size = int(min(max(size, setting.minimum or 6), setting.maximum or 72))
-        self.window.editor.set_writing_font(self.window.settings.get("editor.font_family"), size)
+        self.editor.set_writing_font(self.settings.get("editor.font_family"), size)
         self._remember(setting.name, size)
 
     # ---- presets ----------------------------------------------------------------------------
@@ -129,9 +147,9 @@ class Preferences(QObject):
             work()
         except (InvalidSettingError, OSError) as error:
             message = getattr(error, "message", str(error))
-            self.window.message_bar.show_message(f"{action}: {message}",
-                                                 getattr(error, "hint", ""))
-        self.window.sampling.reload_presets()
+            self.messages.show_error(f"{action}: {message}", getattr(error, "hint", ""),
+                                     topic="preferences")
+        self.sampling.reload_presets()
 
     def save_preset(self, name: str | None = None) -> None:
         if name is None:
@@ -139,15 +157,14 @@ class Preferences(QObject):
                                             self.tr("Name of the new preset:"))
             if not ok:
                 return
-        self.window.settings.set_sampling(self.window.sampling.params())
+        self.settings.set_sampling(self.sampling.params())
         self._guarded(self.tr("Could not save the preset"),
-                      lambda: self.presets.save_preset(name, self.window.settings))
+                      lambda: self.presets.save_preset(name, self.settings))
 
     def rename_preset(self) -> None:
         names = self._user_presets()
         if not names:
-            self.window.statusBar().showMessage(self.tr("There are no presets of yours yet"),
-                                                4000)
+            self.messages.show_status(self.tr("There are no presets of yours yet"), 4000)
             return
         old, ok = QInputDialog.getItem(self.window, self.tr("Rename Preset"),
                                        self.tr("Preset:"), names, 0, False)
@@ -162,8 +179,7 @@ class Preferences(QObject):
     def delete_preset(self) -> None:
         names = self._user_presets()
         if not names:
-            self.window.statusBar().showMessage(self.tr("There are no presets of yours yet"),
-                                                4000)
+            self.messages.show_status(self.tr("There are no presets of yours yet"), 4000)
             return
         name, ok = QInputDialog.getItem(self.window, self.tr("Delete Preset"),
                                         self.tr("Preset:"), names, 0, False)
@@ -201,18 +217,12 @@ class Preferences(QObject):
         return menu
 
     def reopen_with(self, encoding: str) -> bool:
-        window = self.window
-        if window.path is None or not window.path.exists():
-            window.statusBar().showMessage(self.tr("Save the document first"), 4000)
-            return False
-        if not window.confirm_discard():
-            return False
-        return window.open_path(window.path, encoding=encoding)
+        return self._reopen(encoding)
 
     # ---- storage ----------------------------------------------------------------------------
 
     def _remember(self, name: str, value: object) -> None:
-        settings = self.window.settings
+        settings = self.settings
         try:
             settings.set(name, value)
         except InvalidSettingError:

@@ -1,0 +1,89 @@
+"""The status bar's permanent part: loading progress, the model, its speed and context."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QToolButton
+
+from writer_app.worker import ModelInfo
+
+
+class StatusIndicators(QObject):
+    """The widgets at the status bar's right; the model, device and precision they show
+    are always the loaded model's (or none)."""
+
+    def __init__(self, status: QStatusBar) -> None:
+        super().__init__(status)
+        self.load_progress = QProgressBar()
+        self.load_progress.setMaximumWidth(160)
+        self.load_progress.setTextVisible(False)
+        self.load_progress.hide()
+        self.cancel_load_button = QToolButton()
+        self.cancel_load_button.setText(self.tr("Cancel"))
+        self.cancel_load_button.setToolTip(self.tr("Stop loading; the current model stays"))
+        self.cancel_load_button.hide()
+        self.model_label = QLabel(self.tr("No model"))
+        self.device_label = QLabel()
+        self.dtype_label = QLabel()
+        self.speed_label = QLabel()
+        self.context_label = QLabel()
+        self.model_label.setToolTip(self.tr("The loaded model"))
+        self.device_label.setToolTip(self.tr("Where the model runs"))
+        self.dtype_label.setToolTip(self.tr("The precision the model computes in"))
+        self.speed_label.setToolTip(self.tr("Speed of the last generation"))
+        self.context_label.setToolTip(
+            self.tr("Tokens of text given to the model / the most it takes"))
+        for widget in (self.load_progress, self.cancel_load_button, self.model_label,
+                       self.device_label, self.dtype_label, self.speed_label,
+                       self.context_label):
+            if isinstance(widget, QLabel):
+                widget.setContentsMargins(6, 0, 6, 0)
+            status.addPermanentWidget(widget)
+
+    # ---- loading ----------------------------------------------------------------------------
+
+    def show_loading(self, loading: bool) -> None:
+        if loading:
+            self.load_progress.setRange(0, 0)
+        self.load_progress.setVisible(loading)
+        self.cancel_load_button.setVisible(loading)
+
+    @property
+    def is_loading(self) -> bool:
+        return not self.load_progress.isHidden()
+
+    def show_progress(self, fraction: float | None) -> None:
+        if fraction is None:
+            self.load_progress.setRange(0, 0)
+        else:
+            self.load_progress.setRange(0, 100)
+            self.load_progress.setValue(round(fraction * 100))
+
+    # ---- the model --------------------------------------------------------------------------
+
+    def show_model(self, info: ModelInfo | None) -> None:
+        if info is None:
+            self.model_label.setText(self.tr("No model"))
+            self.model_label.setToolTip(self.tr("The loaded model"))
+            self.device_label.clear()  # never show a model that is gone
+            self.dtype_label.clear()
+            return
+        self.model_label.setText(info.name)
+        self.model_label.setToolTip(f"{info.name}\n{info.spec}")
+        self.device_label.setText(info.device)
+        self.dtype_label.setText(info.short_precision)
+        self.dtype_label.setToolTip(self.tr("Precision: {precision}").format(
+            precision=info.precision))
+        self.show_context(0, info.context_window)
+
+    def show_speed(self, tokens_per_second: float) -> None:
+        self.speed_label.setText(self.tr("{rate} tokens/s").format(
+            rate=f"{tokens_per_second:.1f}"))
+
+    def show_context(self, used: int, window: int, dropped: int = 0) -> None:
+        self.context_label.setText(self.tr("Context {used} / {window}").format(
+            used=f"{used:,}", window=f"{window:,}"))
+        self.context_label.setToolTip(
+            self.tr("Tokens of text given to the model / the most it takes")
+            + ("\n" + self.tr("The oldest {count} tokens did not fit and were left out.")
+               .format(count=dropped) if dropped else ""))
