@@ -84,14 +84,16 @@ def _signal(signal: SignalInstance) -> asyncio.Future[Any]:
 
 async def run(args: argparse.Namespace) -> StallProbe:
     from writer_app.boundary.params import SamplingParams
+    from writer_app.host import EngineHost, load_with_engine
     from writer_app.settings import Settings
     from writer_app.ui.main_window import MainWindow
-    from writer_app.worker import EngineWorker, load_with_engine
+    from writer_app.worker import EngineWorker
 
     home = Path(tempfile.mkdtemp(prefix="writer-stall-"))
     probe = StallProbe()
     loader = functools.partial(load_with_engine, remember=False)  # keep the recent list as is
-    window = MainWindow(EngineWorker(loader, separate_process=not args.in_process),
+    window = MainWindow(EngineWorker(EngineHost(loader)) if args.in_process
+                        else EngineWorker(loader=loader),
                         Settings(path=home / "settings.json"), state_path=home / "window.ini")
     window.show()
     try:

@@ -56,8 +56,7 @@ def run_gui(path: str | None = None, model: str | None = None, device: str | Non
     icon = paths.resources_dir() / "icons" / "writer-app.svg"
     if icon.is_file():
         app.setWindowIcon(QIcon(str(icon)))
-    engine = worker or EngineWorker(context_limit=settings.get("model.context_limit"),
-                                    separate_process=True)
+    engine = worker or EngineWorker(context_limit=settings.get("model.context_limit"))
     engine.start()  # its process imports torch while the window is built
     window = MainWindow(engine, settings)
     previous_hook = install_excepthook(lambda: window)

@@ -358,14 +358,14 @@ def _check_engine_process(say: Callable[[str], None], model: str, device: str,
     """The app runs the model in a child process: in a frozen build that process is the
     program itself started again, which only works if the bundle allows it."""
     import asyncio
-    import functools
 
+    import writer_app.host.child  # noqa: F401  (the child's entry, named by string: bundle it)
+    from writer_app.boundary.engine import LoaderRef
     from writer_app.boundary.params import SamplingParams
-    from writer_app.worker import EngineWorker, load_with_engine
+    from writer_app.worker import EngineWorker
 
     async def ask() -> tuple[Any, Any, int | None]:
-        worker = EngineWorker(functools.partial(load_with_engine, remember=False),
-                              separate_process=True)
+        worker = EngineWorker(loader=LoaderRef(options={"remember": False}))
         try:
             info = await worker.load(model, device, dtype)
             tokens = await worker.next_tokens(PROMPT, SamplingParams(seed=SEED), n=3)

@@ -13,7 +13,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from writer_app.boundary.params import SamplingParams
-from writer_app.worker import load_with_engine
+from writer_app.host import load_with_engine
 
 pytestmark = [pytest.mark.gui, pytest.mark.integration]
 

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from writer_app.worker import load_with_engine
+from writer_app.host import load_with_engine
 
 FORWARD_SECONDS = 0.02
 

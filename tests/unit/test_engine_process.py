@@ -14,6 +14,7 @@ import time
 import pytest
 
 from writer_app.boundary.params import SamplingParams
+from writer_app.host import EngineHost
 from writer_app.worker import CancelFlag, EngineWorker, LiveParams, WorkerError
 from writer_app.worker.engine_process import ChildProcessEngine
 
@@ -40,7 +41,7 @@ def _gone(pid: int) -> bool:
 async def engine_process(loader, folder=None, lost: list[str] | None = None):
     """A worker with its engine in a child process (the model in `folder` loaded), shut
     down afterwards; `lost` collects the messages of engine losses."""
-    worker = EngineWorker(loader, separate_process=True)
+    worker = EngineWorker(loader=loader)
     if lost is not None:
         worker.on_engine_lost(lambda failure: lost.append(failure.message))
     try:
@@ -63,7 +64,8 @@ async def _serve_a_little(worker: EngineWorker, folder: str):
 
 def test_the_engine_process_answers_like_the_engine_thread(tiny_model_dir, writer_home):
     async def scenario(separate_process: bool):
-        worker = EngineWorker(quiet_loader, separate_process=separate_process)
+        worker = (EngineWorker(loader=quiet_loader) if separate_process
+                  else EngineWorker(EngineHost(quiet_loader)))
         try:
             answers = await _serve_a_little(worker, str(tiny_model_dir))
             pid = _child_pid(worker) if separate_process else os.getpid()
@@ -168,7 +170,7 @@ def test_the_model_list_is_answered_at_once_even_mid_generation(tiny_model_dir, 
 
 def test_shutdown_stops_a_child_stuck_in_a_load(writer_home):
     async def scenario():
-        worker = EngineWorker(stuck_loader, separate_process=True)
+        worker = EngineWorker(loader=stuck_loader)
         stages: list[str] = []
         load = asyncio.ensure_future(worker.load("anything",
                                                  on_progress=lambda s, f: stages.append(s)))
@@ -189,7 +191,7 @@ def test_shutdown_stops_a_child_stuck_in_a_load(writer_home):
 
 def test_a_loader_that_cannot_cross_to_the_child_is_a_clear_failure(writer_home):
     async def scenario():
-        worker = EngineWorker(lambda *args: None, separate_process=True)
+        worker = EngineWorker(loader=lambda *args: None)
         try:
             with pytest.raises(WorkerError) as failed:
                 await worker.load("anything")
@@ -202,13 +204,12 @@ def test_a_loader_that_cannot_cross_to_the_child_is_a_clear_failure(writer_home)
 
 
 WINDOW_SIDE = r"""
-import asyncio, functools, sys
+import asyncio, sys
 from writer_app.boundary.params import SamplingParams
-from writer_app.worker import EngineWorker, load_with_engine
+from writer_app.worker import EngineWorker, LoaderRef
 
 async def main():
-    worker = EngineWorker(functools.partial(load_with_engine, remember=False),
-                          separate_process=True)
+    worker = EngineWorker(loader=LoaderRef(options={"remember": False}))
     await worker.load(sys.argv[1], device="cpu", dtype="float32")
     tokens = await worker.next_tokens("The sea", SamplingParams(), n=3)
     stream = worker.generate("The sea", SamplingParams(max_new_tokens=4, seed=1))

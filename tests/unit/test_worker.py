@@ -14,7 +14,8 @@ import pytest
 
 from writer_app.boundary.params import Mode, SamplingParams
 from writer_app.errors import ModelNotFoundError
-from writer_app.worker import EngineWorker, LiveParams, WorkerError, load_with_engine
+from writer_app.host import EngineHost, load_with_engine
+from writer_app.worker import EngineWorker, LiveParams, WorkerError
 
 PARAMS = SamplingParams(temperature=0.8, top_k=50, top_p=0.95, seed=7)
 
@@ -73,7 +74,7 @@ def counting_forwards(loaded) -> Iterator[list[int]]:
 def test_load_reports_progress_and_returns_model_info(tiny_loaded):
     async def scenario():
         stages = []
-        with running(EngineWorker(tiny_loader(tiny_loaded))) as worker:
+        with running(EngineWorker(EngineHost(tiny_loader(tiny_loaded)))) as worker:
             info = await worker.load("tiny", on_progress=lambda s, f: stages.append((s, f)))
             assert worker.thread.name == "writer-engine"
             assert worker.thread is not threading.current_thread()
@@ -89,7 +90,7 @@ def test_load_reports_progress_and_returns_model_info(tiny_loaded):
 
 def test_next_tokens_then_reweigh_without_a_model_call(tiny_loaded):
     async def scenario():
-        with running(EngineWorker(tiny_loader(tiny_loaded))) as worker:
+        with running(EngineWorker(EngineHost(tiny_loader(tiny_loaded)))) as worker:
             await worker.load("tiny")
             first = await worker.next_tokens("The quick brown", PARAMS, n=8)
             with counting_forwards(tiny_loaded) as forwards:
@@ -108,7 +109,7 @@ def test_requests_made_while_loading_wait_and_only_the_newest_pane_request_runs(
     gate = threading.Event()
 
     async def scenario():
-        with running(EngineWorker(tiny_loader(tiny_loaded, gate))) as worker:
+        with running(EngineWorker(EngineHost(tiny_loader(tiny_loaded, gate)))) as worker:
             load = asyncio.ensure_future(worker.load("tiny"))
             older = asyncio.ensure_future(worker.next_tokens("The", PARAMS))
             newer = asyncio.ensure_future(worker.next_tokens("The quick", PARAMS))
@@ -128,7 +129,7 @@ def test_requests_made_while_loading_wait_and_only_the_newest_pane_request_runs(
 def test_generate_streams_steps_and_reads_live_params_every_token(tiny_loaded):
     async def scenario():
         live = LiveParams(PARAMS.with_changes(max_new_tokens=40, repetition_penalty=1.0))
-        with running(EngineWorker(tiny_loader(tiny_loaded))) as worker:
+        with running(EngineWorker(EngineHost(tiny_loader(tiny_loaded)))) as worker:
             await worker.load("tiny")
             stream = worker.generate("I went on a trip", live)
             steps = []
@@ -151,7 +152,7 @@ def test_generate_streams_steps_and_reads_live_params_every_token(tiny_loaded):
 
 def test_cancel_stops_a_generation_between_tokens(tiny_loaded):
     async def scenario():
-        with running(EngineWorker(tiny_loader(tiny_loaded))) as worker:
+        with running(EngineWorker(EngineHost(tiny_loader(tiny_loaded)))) as worker:
             await worker.load("tiny")
             params = PARAMS.with_changes(max_new_tokens=200, repetition_penalty=1.0)
             stream = worker.generate("We went to Beijing", params)
@@ -170,7 +171,7 @@ def test_cancel_stops_a_generation_between_tokens(tiny_loaded):
 
 def test_failures_come_back_as_errors_and_keep_the_previous_model(tiny_loaded):
     async def scenario():
-        with running(EngineWorker(tiny_loader(tiny_loaded))) as worker:
+        with running(EngineWorker(EngineHost(tiny_loader(tiny_loaded)))) as worker:
             with pytest.raises(WorkerError) as no_model:
                 await worker.next_tokens("Hello", PARAMS)
             await worker.load("tiny")
@@ -196,7 +197,7 @@ def test_a_load_can_be_cancelled_and_a_newer_load_cancels_an_older(tiny_loaded):
     calls: list[str] = []
 
     async def scenario():
-        with running(EngineWorker(tiny_loader(tiny_loaded, gate, calls))) as worker:
+        with running(EngineWorker(EngineHost(tiny_loader(tiny_loaded, gate, calls)))) as worker:
             first = asyncio.ensure_future(worker.load("first"))
             await asyncio.sleep(0.05)
             worker.cancel_load()
@@ -221,7 +222,7 @@ def test_shutdown_joins_the_thread_and_drops_waiting_requests(tiny_loaded):
     gate = threading.Event()
 
     async def scenario():
-        worker = EngineWorker(tiny_loader(tiny_loaded, gate))
+        worker = EngineWorker(EngineHost(tiny_loader(tiny_loaded, gate)))
         load = asyncio.ensure_future(worker.load("tiny"))
         waiting = asyncio.ensure_future(worker.next_tokens("Hi", PARAMS))
         await asyncio.sleep(0.05)
@@ -239,7 +240,7 @@ def test_shutdown_joins_the_thread_and_drops_waiting_requests(tiny_loaded):
 
 def test_the_real_loader_loads_a_model_folder(tiny_model_dir, writer_home):
     async def scenario():
-        with running(EngineWorker(load_with_engine)) as worker:
+        with running(EngineWorker(EngineHost(load_with_engine))) as worker:
             info = await worker.load(str(tiny_model_dir), device="cpu", dtype="float32")
             tokens = await worker.next_tokens("The sea", PARAMS, n=5)
             with pytest.raises(WorkerError) as missing:
@@ -261,7 +262,7 @@ def test_importing_the_worker_imports_neither_torch_nor_qt():
 
 def test_suggest_returns_distinct_short_rows_in_one_batch(tiny_loaded):
     async def scenario():
-        with running(EngineWorker(tiny_loader(tiny_loaded))) as worker:
+        with running(EngineWorker(EngineHost(tiny_loader(tiny_loaded)))) as worker:
             await worker.load("tiny")
             return await worker.suggest("今天的天气 The weather", PARAMS.with_changes(
                 temperature=1.5, top_k=0, top_p=1.0), n=4, max_tokens=6)
@@ -278,7 +279,7 @@ def test_suggest_returns_distinct_short_rows_in_one_batch(tiny_loaded):
 
 def test_a_newer_suggestion_supersedes_an_older_one(tiny_loaded):
     async def scenario():
-        with running(EngineWorker(tiny_loader(tiny_loaded))) as worker:
+        with running(EngineWorker(EngineHost(tiny_loader(tiny_loaded)))) as worker:
             await worker.load("tiny")
             with slowed(tiny_loaded, 0.02):
                 older = asyncio.ensure_future(worker.suggest("Once upon", PARAMS, max_tokens=30))
@@ -295,7 +296,7 @@ def test_a_newer_suggestion_supersedes_an_older_one(tiny_loaded):
 
 def test_a_generation_supersedes_a_suggestion_and_cancelling_stops_it(tiny_loaded):
     async def scenario():
-        with running(EngineWorker(tiny_loader(tiny_loaded))) as worker:
+        with running(EngineWorker(EngineHost(tiny_loader(tiny_loaded)))) as worker:
             await worker.load("tiny")
             with slowed(tiny_loaded, 0.02):
                 suggestion = asyncio.ensure_future(worker.suggest("Once", PARAMS, max_tokens=30))
@@ -315,7 +316,7 @@ def test_a_generation_supersedes_a_suggestion_and_cancelling_stops_it(tiny_loade
 
 def test_samples_are_whole_continuations_in_one_batch(tiny_loaded):
     async def scenario():
-        with running(EngineWorker(tiny_loader(tiny_loaded))) as worker:
+        with running(EngineWorker(EngineHost(tiny_loader(tiny_loaded)))) as worker:
             await worker.load("tiny")
             with counting_forwards(tiny_loaded) as forwards:
                 rows = await worker.samples("从前 Once", PARAMS.with_changes(

@@ -9,9 +9,10 @@ Qt, so the window can start before torch is loaded.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from writer_app.boundary.backend import Capabilities
 from writer_app.boundary.params import SamplingParams
 from writer_app.errors import WriterError
 
@@ -24,11 +25,15 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class LoadRequest:
-    """Load a model; on success it replaces the current one, on failure the old one stays."""
+    """Load a model; on success it replaces the current one, on failure the old one stays.
+
+    `backend` names what runs it (see `writer_app.host.backends`); "auto" picks one.
+    """
 
     spec: str
     device: str = "auto"
     dtype: str = "auto"
+    backend: str = "auto"
 
 
 @dataclass(frozen=True)
@@ -90,6 +95,8 @@ class ModelInfo:
     dtype: str  # what it computes in, e.g. "float32"
     precision: str  # for people, e.g. "int8 weights, bfloat16 compute"
     context_window: int  # the most tokens one request gives the model
+    backend: str = "transformers"  # what runs it
+    capabilities: Capabilities = field(default_factory=Capabilities)  # what it cannot do
 
     @property
     def short_precision(self) -> str:
@@ -119,6 +126,11 @@ class Failure:
     cancelled: bool = False  # the user (or a newer request) stopped it: nothing to show
     details: str = ""  # a traceback, for errors that are bugs rather than user errors
     engine_lost: bool = False  # the engine's process died: the model must be loaded again
+    # With engine_lost: the model the lost engine held or was loading (load it again to
+    # recover), and whether the worker is already loading it again itself (a load that
+    # was running when the engine died is retried once, and its caller's wait goes on).
+    model: LoadRequest | None = None
+    retrying: bool = False
 
 
 class Superseded:
@@ -145,6 +157,7 @@ class WorkerError(WriterError):
         self.cancelled = failure.cancelled
         self.details = failure.details
         self.engine_lost = failure.engine_lost
+        self.failure = failure
 
 
 class LiveParams:

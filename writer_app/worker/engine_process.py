@@ -15,6 +15,9 @@ A second pipe answers quick look-ups that must not wait behind a running request
 models the user can choose from, whose scan needs transformers and so torch): a thread
 of the child answers them at once, even mid-generation.
 
+The child's side lives in `writer_app.host.child`, which this module names by string and
+never imports: the window's process imports no engine code (an import-linter contract).
+
 Stopping a request is a flag in shared memory that the child reads between tokens, set
 the moment the GUI sets the request's CancelFlag (mirrored). The sampling settings of a
 running generation follow the window's LiveParams: the engine thread forwards a changed
@@ -23,41 +26,36 @@ value as soon as it sees it (at each step, and every POLL_SECONDS otherwise).
 The child is started with "spawn" (forking a process that runs Qt and torch threads is
 unsafe), on the first request; if it dies (killed for memory, a crash in native code)
 the request that finds it so (running, or the next one) fails with a message that says
-the model is gone, and the request after that starts a fresh child.
+the model is gone (the worker decides what to load again), and the request after that
+starts a fresh child.
 """
 
 from __future__ import annotations
 
 import contextlib
-import copy
 import dataclasses
 import importlib
 import itertools
 import logging
 import multiprocessing
-import os
-import pickle
-import queue
-import signal
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from writer_app.boundary.engine import CancelFlag, EventSink, LoaderRef
+from writer_app.boundary.failures import failure_from
 from writer_app.boundary.messages import Failure, GenerateRequest, LiveParams, Request
 from writer_app.boundary.params import SamplingParams
-from writer_app.worker.serving import EngineHost, Loader, failure_from
 
-if TYPE_CHECKING:
-    from writer_app.worker.engine_worker import CancelFlag
+CHILD_MAIN = "writer_app.host.child:serve_in_child"
 
 PROCESS_NAME = "writer-engine"
 POLL_SECONDS = 0.05  # how often a generation's settings are compared while no step arrives
 STOP_SECONDS = 5.0  # how long a child may take to end after "stop" before it is terminated
 QUERY_SECONDS = 60.0  # the longest a look-up may take (the first one imports torch)
-ORPHAN_SECONDS = 10.0  # a child whose window's process died ends after this, whatever it does
 
 _SPAWN = multiprocessing.get_context("spawn")
 log = logging.getLogger(__name__)
@@ -109,8 +107,11 @@ class ChildProcessEngine:
     """Serves requests in a child process. The worker's engine thread calls `execute`,
     `prepare` and `close`; any thread may call `query`, `abort` and `pid`."""
 
-    def __init__(self, loader: Loader, context_limit: int | None = None) -> None:
-        self._loader = loader
+    def __init__(self, loader: LoaderRef | Callable[..., Any] | None = None,
+                 context_limit: int | None = None) -> None:
+        """`loader` names the loader the child uses (a LoaderRef, or a module-level function
+        or a partial of one, which pickles by name)."""
+        self._loader = loader or LoaderRef()
         self._context_limit = context_limit
         self._child: _Child | None = None
         self._closed = False
@@ -124,8 +125,7 @@ class ChildProcessEngine:
         child = self._child
         return child.process.pid if child is not None and child.alive() else None
 
-    def execute(self, request: Request, event: Callable[[Any], None],
-                cancel: CancelFlag) -> object:
+    def execute(self, request: Request, event: EventSink, cancel: CancelFlag) -> object:
         """Send `request` to the child, relay its events, return its outcome."""
         try:
             child = self._current_child()
@@ -150,8 +150,9 @@ class ChildProcessEngine:
             cancel.unmirror(child.cancel)
 
     def query(self, name: str) -> Any:
-        """Answer a look-up in the child (see QUERIES), at once even while it serves a
-        request; starts the child if none runs yet. Blocks: call it off the GUI thread."""
+        """Answer a look-up in the child (see `writer_app.host.queries`) at once, even while
+        it serves a request; starts the child if none runs yet. Blocks: call it off the GUI
+        thread."""
         with self._query_lock:
             try:
                 child = self._current_child()
@@ -176,6 +177,16 @@ class ChildProcessEngine:
         """Start the child, which then imports the engine's libraries before any request."""
         with contextlib.suppress(_ChildEnded):
             self._current_child()
+
+    def revive(self) -> Failure | None:
+        """A child that died while idle is forgotten, its loss returned (None if it lives)."""
+        try:
+            self._current_child()
+        except _ChildEnded as ended:
+            return self._lost(ended.child)
+        except Exception:  # it cannot start: the request that follows says so
+            return None
+        return None
 
     def close(self) -> None:
         """Ask the child to end and wait for it (terminate it if it does not); no child is
@@ -219,8 +230,8 @@ class ChildProcessEngine:
             ours, theirs = _SPAWN.Pipe(duplex=True)
             queries, answers = _SPAWN.Pipe(duplex=True)
             cancel = _SharedFlag()
-            process = _SPAWN.Process(target=serve_in_child, name=PROCESS_NAME, daemon=True,
-                                     args=(theirs, answers, cancel, self._loader,
+            process = _SPAWN.Process(target=_child_main, name=PROCESS_NAME, daemon=True,
+                                     args=(CHILD_MAIN, theirs, answers, cancel, self._loader,
                                            self._context_limit))
             try:
                 process.start()
@@ -302,117 +313,11 @@ class ChildProcessEngine:
             child.queries.close()
 
 
-# ---- the child's side ------------------------------------------------------------------------
+# ---- the child's entry -----------------------------------------------------------------------
 
 
-class _Sender:
-    """Sends from any of the child's threads, one message at a time."""
-
-    def __init__(self, connection: Connection) -> None:
-        self._connection = connection
-        self._lock = threading.Lock()
-
-    def __call__(self, kind: str, payload: Any) -> None:
-        with self._lock:
-            self._connection.send((kind, payload))
-
-
-class _ForwardLogs(logging.Handler):
-    """Sends the child's log records to the window's process, which writes the log file."""
-
-    def __init__(self, send: _Sender) -> None:
-        super().__init__(logging.INFO)
-        self._send = send
-
-    def emit(self, record: logging.LogRecord) -> None:
-        try:
-            flat = copy.copy(record)  # what QueueHandler does: format now, drop what won't pickle
-            flat.msg = record.getMessage()
-            flat.args = None
-            if record.exc_info:
-                flat.exc_text = logging.Formatter().formatException(record.exc_info)
-            flat.exc_info = None
-            self._send("log", flat)
-        except Exception:
-            self.handleError(record)
-
-
-def _import_engine_libraries() -> None:
-    """What every model load imports first (~3 s): done while the window is still busy."""
-    try:
-        for module in ("writer_app.engine.models", "writer_app.engine.session"):
-            importlib.import_module(module)  # torch and transformers with them
-    except Exception:  # a broken installation: the load will say what is missing
-        logging.getLogger(__name__).exception("The engine's libraries did not import")
-
-
-def _list_models() -> Any:
-    from writer_app.engine.models import list_models
-
-    return list_models()
-
-
-QUERIES: dict[str, Callable[[], Any]] = {"list_models": _list_models}
-
-
-def _answer_queries(answers: Connection) -> None:
-    """Answer look-ups until the window's process closes the pipe."""
-    try:
-        while True:
-            number, name = answers.recv()
-            try:
-                reply: tuple[int, bool, Any] = (number, True, QUERIES[name]())
-            except Exception as error:
-                reply = (number, False, f"{type(error).__name__}: {error}")
-            try:
-                answers.send(reply)  # pickles before it writes: a failure sends nothing
-            except (pickle.PicklingError, TypeError, AttributeError) as error:
-                answers.send((number, False, f"the answer did not pickle: {error}"))
-    except (EOFError, OSError):
-        pass
-
-
-def serve_in_child(connection: Connection, answers: Connection, cancel: Any, loader: Loader,
-                   context_limit: int | None) -> None:
-    """The child's main: serve jobs in order until "stop" or the window's process is gone."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C in a terminal: the window decides
-    send = _Sender(connection)
-    root = logging.getLogger()
-    root.addHandler(_ForwardLogs(send))
-    root.setLevel(logging.INFO)
-    jobs: queue.SimpleQueue[Request | None] = queue.SimpleQueue()
-
-    def listen() -> None:
-        live = LiveParams()
-        try:
-            while True:
-                kind, payload = connection.recv()
-                if kind == "job":
-                    if isinstance(payload, GenerateRequest):
-                        live = payload.params  # type: ignore[assignment]  # a LiveParams
-                    jobs.put(payload)
-                elif kind == "params":
-                    live.set(payload)
-                elif kind == "stop":
-                    break
-        except (EOFError, OSError):  # the window's process has gone: end, even mid-load
-            orphaned = threading.Timer(ORPHAN_SECONDS, os._exit, (0,))
-            orphaned.daemon = True
-            orphaned.start()
-        cancel.set()
-        jobs.put(None)
-
-    threading.Thread(target=listen, name="writer-engine-listener", daemon=True).start()
-    threading.Thread(target=_answer_queries, args=(answers,), name="writer-engine-queries",
-                     daemon=True).start()
-    host = EngineHost(loader, context_limit)
-    try:
-        if jobs.empty():  # nothing asked yet: import torch and transformers meanwhile
-            _import_engine_libraries()
-        while (request := jobs.get()) is not None:
-            outcome = host.execute(request, lambda item: send("event", item), cancel)
-            send("outcome", outcome)
-    except (BrokenPipeError, EOFError, ConnectionResetError):
-        pass  # nobody is listening any more
-    finally:
-        host.close()
+def _child_main(entry: str, *args: Any) -> None:
+    """The spawned process's target: import the child's main by name and run it, so that
+    this module (imported by the window's process) never imports the engine's side."""
+    module_name, _, function = entry.partition(":")
+    getattr(importlib.import_module(module_name), function)(*args)

@@ -17,14 +17,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import itertools
 import logging
 import threading
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
+from writer_app.boundary.engine import CancelFlag, Engine, LoaderRef
+from writer_app.boundary.failures import failure_from
 from writer_app.boundary.messages import (
     SUPERSEDED,
     Failure,
@@ -39,7 +42,6 @@ from writer_app.boundary.messages import (
     WorkerError,
 )
 from writer_app.boundary.params import SamplingParams
-from writer_app.worker.serving import EngineHost, Loader, failure_from, load_with_engine
 
 if TYPE_CHECKING:
     from writer_app.boundary.results import ModelEntry, NextTokens, Step
@@ -47,57 +49,6 @@ if TYPE_CHECKING:
 THREAD_NAME = "writer-engine"
 log = logging.getLogger(__name__)
 ProgressHandler = Callable[[str, float | None], None]
-
-
-class CancelFlag:
-    """A request's stop flag: set from the GUI thread, read by the engine between tokens.
-
-    It can mirror itself onto a flag that the engine's child process reads. A mirror
-    removed with `unmirror` is never set afterwards (both happen under one lock), so a
-    late stop of a finished request cannot stop the next one.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._set = False
-        self._mirrors: list[Any] = []
-
-    def set(self) -> None:
-        with self._lock:
-            self._set = True
-            for mirror in self._mirrors:
-                mirror.set()
-
-    def is_set(self) -> bool:
-        return self._set
-
-    def mirror(self, other: Any) -> None:
-        """Set `other` now if this flag is set, and whenever it is set until `unmirror`."""
-        with self._lock:
-            self._mirrors.append(other)
-            if self._set:
-                other.set()
-
-    def unmirror(self, other: Any) -> None:
-        with self._lock:
-            self._mirrors.remove(other)
-
-
-class Engine(Protocol):
-    """Where requests are served: here (EngineHost) or in a child process
-    (ChildProcessEngine). The engine thread calls `execute`, `prepare` and `close` (and
-    `shutdown` calls `close` when that thread never ran); `abort` may come from any."""
-
-    def execute(self, request: Request, event: Callable[[Any], None],
-                cancel: CancelFlag) -> object: ...
-
-    def close(self) -> None: ...
-
-    def prepare(self) -> None:
-        """Get ready for the first request ahead of it (start a process); may be a no-op."""
-
-    def abort(self) -> None:
-        """Stop at once, from any thread (a child process is killed); may be a no-op."""
 
 
 class _Reply:
@@ -168,22 +119,29 @@ def _dropped_outcome(job: _Job) -> object:
 class EngineWorker:
     """Owns the model on one thread; the GUI talks to it only through these methods.
 
-    `loader` makes a LoadedModel from a spec (tests pass one that returns a tiny model).
-    With `separate_process` the model lives in a child process (what the app does; the
-    loader must then pickle: a module-level function or a partial of one); without it,
-    on the engine thread. The thread starts with the first request; `shutdown()` must be
-    called before exit.
+    By default the model lives in a child process (`ChildProcessEngine`), which loads it
+    with the loader `loader` names (a `LoaderRef`, or a module-level function or partial
+    of one: it pickles by name). To keep the model on the engine thread instead, pass an
+    `engine` built by the caller, e.g. `EngineWorker(EngineHost(loader))` from
+    `writer_app.host` (tests do) — this module never imports the engine's side.
+
+    The thread starts with the first request (or `start`); `shutdown()` must be called
+    before exit. The worker remembers the model it has loaded (or is loading), and when
+    the engine's process dies it says so to `on_engine_lost` listeners with that model in
+    the Failure, so that they can load it again.
     """
 
-    def __init__(self, loader: Loader = load_with_engine, context_limit: int | None = None,
-                 *, separate_process: bool = False) -> None:
-        self._engine: Engine
-        if separate_process:
+    def __init__(self, engine: Engine | None = None, *,
+                 loader: LoaderRef | Callable[..., Any] | None = None,
+                 context_limit: int | None = None) -> None:
+        if engine is None:
             from writer_app.worker.engine_process import ChildProcessEngine
 
-            self._engine = ChildProcessEngine(loader, context_limit)
-        else:
-            self._engine = EngineHost(loader, context_limit)
+            engine = ChildProcessEngine(loader or LoaderRef(), context_limit)
+        elif loader is not None or context_limit is not None:
+            raise ValueError("an engine passed in brings its own loader and context limit")
+        self._engine: Engine = engine
+        self._model: LoadRequest | None = None  # the model loaded, or being loaded
         self._lock = threading.Condition()
         self._waiting: deque[_Job] = deque()
         self._running: _Job | None = None
@@ -198,16 +156,30 @@ class EngineWorker:
     # cancelling the future cancels the request.
 
     def load(self, spec: str, device: str = "auto", dtype: str = "auto",
-             on_progress: ProgressHandler | None = None) -> asyncio.Future[ModelInfo]:
+             on_progress: ProgressHandler | None = None,
+             backend: str = "auto") -> asyncio.Future[ModelInfo]:
         """Load a model in the background; fails with WorkerError (cancelled=True if stopped).
 
-        A newer load cancels this one. On failure the previous model stays loaded.
+        A newer load cancels this one. On failure the previous model stays loaded — unless
+        the engine's process died (`engine_lost`): then no model is loaded, and the error's
+        `failure.model` is this request, to load again.
         """
+        return self.load_request(LoadRequest(spec, device, dtype, backend), on_progress)
+
+    def load_request(self, request: LoadRequest,
+                     on_progress: ProgressHandler | None = None) -> asyncio.Future[ModelInfo]:
+        """`load` for a request value, e.g. an engine-lost Failure's `model` (a reload)."""
         def progress(item: tuple[str, float | None]) -> None:
             if on_progress is not None:
                 on_progress(*item)
 
-        return self._request(LoadRequest(spec, device, dtype), progress)
+        return self._request(request, progress)
+
+    @property
+    def model(self) -> LoadRequest | None:
+        """The last model loaded or being loaded, even after the engine lost it (so it can
+        be loaded again); None before the first load."""
+        return self._model
 
     def cancel_load(self) -> None:
         """Stop the running and waiting loads (between two of their stages)."""
@@ -264,7 +236,15 @@ class EngineWorker:
 
     def on_engine_lost(self, listener: Callable[[Failure], None]) -> None:
         """Call `listener` (on the asking loop) when the engine's process dies, before the
-        request that saw it fails: the loaded model is gone with it."""
+        request that saw it fails: the loaded model is gone with it.
+
+        The Failure has `engine_lost` set and, in `model`, what to load again to recover:
+        the model the engine was loading when it died (a load in progress fails too), else
+        the one it had loaded; None when there is nothing to load again — no model yet, or
+        the death was found by a load, which then simply goes ahead in a fresh process.
+        Requests that were waiting behind the one that saw it run afterwards, in order, on
+        the fresh process (those that need a model fail with "No model is loaded").
+        """
         self._lost_listeners.append(listener)
 
     async def list_models(self) -> list[ModelEntry]:
@@ -275,16 +255,10 @@ class EngineWorker:
         """
         from writer_app.worker.background import run_in_thread
 
-        query = getattr(self._engine, "query", None)
-        if query is not None:
-            return await run_in_thread(lambda: query("list_models"), name="writer-list-models")
-
-        def here() -> list[ModelEntry]:
-            from writer_app.engine.models import list_models
-
-            return list_models()
-
-        return await run_in_thread(here, name="writer-list-models")
+        engine = self._engine
+        models: list[ModelEntry] = await run_in_thread(lambda: engine.query("list_models"),
+                                                       name="writer-list-models")
+        return models
 
     def shutdown(self, timeout: float | None = None) -> bool:
         """Stop the thread: cancel what runs, drop what waits, join. True once it has ended."""
@@ -364,18 +338,39 @@ class EngineWorker:
                     if self._stopping:
                         return
                     job = self._running = self._waiting.popleft()
-                try:
-                    outcome = self._engine.execute(job.request, job.reply.event, job.cancel)
-                except Exception as error:  # a bug in the bridge itself: still a value
-                    outcome = failure_from(error)
+                outcome = self._execute(job)
                 with self._lock:
                     self._running = None
-                if isinstance(outcome, Failure) and outcome.engine_lost:
-                    for listener in self._lost_listeners:
-                        job.reply.call(listener, outcome)
                 job.reply.outcome(outcome)
         finally:
             self._engine.close()  # the model is freed by the thread that used it
+
+    def _execute(self, job: _Job) -> object:
+        """Serve one job on the engine thread, keeping track of the model it loads or loses."""
+        request = job.request
+        if isinstance(request, LoadRequest):
+            died = self._engine.revive()
+            if died is not None:  # while idle: this load goes ahead in a fresh process, and
+                self._tell_lost(job, died)  # replaces the model that was lost (model=None)
+        outcome = self._execute_once(job)
+        if isinstance(outcome, Failure) and outcome.engine_lost:
+            if isinstance(request, LoadRequest):
+                self._model = request  # died mid-load: this is the model to load again
+            outcome = dataclasses.replace(outcome, model=self._model)
+            self._tell_lost(job, outcome)
+        elif isinstance(request, LoadRequest) and isinstance(outcome, ModelInfo):
+            self._model = request
+        return outcome
+
+    def _execute_once(self, job: _Job) -> object:
+        try:
+            return self._engine.execute(job.request, job.reply.event, job.cancel)
+        except Exception as error:  # a bug in the bridge itself: still a value
+            return failure_from(error)
+
+    def _tell_lost(self, job: _Job, failure: Failure) -> None:
+        for listener in self._lost_listeners:
+            job.reply.call(listener, failure)
 
 
 @dataclass(frozen=True)
