@@ -52,6 +52,16 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
                             "faster than float32 on a CPU)")
 
 
+def _add_context_option(parser: argparse.ArgumentParser) -> None:
+    from writer_app.settings import BY_NAME
+
+    setting = BY_NAME["model.context_limit"]
+    parser.add_argument("--context-limit", type=int, default=setting.default, metavar="TOKENS",
+                        help=f"the most tokens of the prompt given to the model, as in the "
+                             f"window (default {setting.default}; at most the model's own); "
+                             f"a longer prompt keeps its end")
+
+
 def _add_sampling_options(parser: argparse.ArgumentParser) -> None:
     from writer_app.boundary.params import BOUNDS, SamplingParams
 
@@ -97,12 +107,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     generate = commands.add_parser("generate", help="stream a continuation of PROMPT to stdout")
     _add_model_options(generate)
+    _add_context_option(generate)
     _add_sampling_options(generate)
     generate.add_argument("prompt", metavar="PROMPT", help="the text to continue; - reads stdin")
 
     next_tokens = commands.add_parser("next-tokens",
                                       help="the most likely next tokens after PROMPT")
     _add_model_options(next_tokens)
+    _add_context_option(next_tokens)
     _add_sampling_options(next_tokens)
     next_tokens.add_argument("--top", type=int, default=10, metavar="N",
                              help="how many tokens to list (default 10)")
@@ -160,11 +172,42 @@ def _read_prompt(prompt: str) -> str:
                           "convert it to UTF-8 first (e.g. with iconv)") from error
 
 
+def _context_limit(args: argparse.Namespace) -> int:
+    """--context-limit, checked against the same bounds as the window's setting."""
+    from writer_app.settings import BY_NAME
+
+    setting = BY_NAME["model.context_limit"]
+    low, high = int(setting.minimum or 1), int(setting.maximum or args.context_limit)
+    if not low <= args.context_limit <= high:
+        raise InvalidSettingError(
+            f"--context-limit must be between {low} and {high}, not {args.context_limit}",
+            f"e.g. --context-limit {setting.default}")
+    return int(args.context_limit)
+
+
+def _cut_to_context(prompt: str, session: ModelSession) -> str:
+    """The prompt's end that the context can hold, cut before the tokenizer sees it.
+
+    A 200 KB prompt otherwise is tokenized whole and its longest fitting tail read,
+    minutes of silence on a CPU. The bound in characters is generous (no token is that
+    long); the session then fits the tail by tokens.
+    """
+    from writer_app.engine.context import characters_for
+
+    keep = characters_for(session.context_limit)
+    if len(prompt) <= keep:
+        return prompt
+    print(f"writer-app: prompt cut to the last {keep:,} characters to fit the model's context",
+          file=sys.stderr, flush=True)
+    return prompt[-keep:]
+
+
 def _open_session(args: argparse.Namespace) -> ModelSession:
     from writer_app.engine.device import configure_cpu_threads
     from writer_app.engine.models import LoadProgress, load_model, remember_recent
     from writer_app.engine.session import ModelSession
 
+    context_limit = _context_limit(args)
     quiet_libraries()
     configure_cpu_threads()
     show_progress = sys.stderr.isatty()
@@ -177,14 +220,14 @@ def _open_session(args: argparse.Namespace) -> ModelSession:
     if show_progress:
         print("\r\033[K", end="", file=sys.stderr, flush=True)
     remember_recent(args.model)
-    return ModelSession(loaded)
+    return ModelSession(loaded, context_limit)
 
 
 def run_generate(args: argparse.Namespace) -> int:
     params = params_from_args(args)
     prompt = _read_prompt(args.prompt)
     session = _open_session(args)
-    generation = session.generate(prompt, params)
+    generation = session.generate(_cut_to_context(prompt, session), params)
     out = sys.stdout
     text = ""
     for step in generation:
@@ -207,7 +250,7 @@ def run_next_tokens(args: argparse.Namespace) -> int:
     params = params_from_args(args)
     prompt = _read_prompt(args.prompt)
     session = _open_session(args)
-    result = session.next_tokens(prompt, params, n=args.top)
+    result = session.next_tokens(_cut_to_context(prompt, session), params, n=args.top)
     if args.json:
         payload = {
             "model": session.loaded.name,

@@ -164,3 +164,24 @@ def test_stdin_that_is_not_utf8_is_refused():
                             check=False)
     assert result.returncode == 1
     assert b"UTF-8" in result.stderr and b"Traceback" not in result.stderr
+
+
+def test_a_huge_prompt_is_cut_to_the_context_before_tokenizing_and_said_so(tiny_model_dir):
+    """200 KB on stdin once took 93 s for 8 tokens with nothing said: the prompt is cut to
+    what the model's context can hold (512 tokens here: at most 8,192 characters)."""
+    words = " ".join(f"word{i}" for i in range(30_000))  # ~200,000 characters
+    assert len(words) > 200_000
+    result = writer_app("generate", "--model", str(tiny_model_dir), "--greedy",
+                        "--max-new-tokens", "8", "-", stdin=words)
+    assert result.returncode == 0, result.stderr
+    assert ("prompt cut to the last 8,192 characters to fit the model's context"
+            in result.stderr), result.stderr
+    assert result.stdout  # the continuation came
+    short = writer_app("generate", "--model", str(tiny_model_dir), "--greedy",
+                       "--max-new-tokens", "8", "-", stdin=words[-2000:])
+    assert short.returncode == 0 and "prompt cut" not in short.stderr
+
+
+def test_a_context_limit_out_of_range_exits_2_with_one_line():
+    assert_one_line_failure(writer_app("generate", "--context-limit", "5", "x"), 2,
+                            "--context-limit")
