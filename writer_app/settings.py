@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import reprlib
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from writer_app import paths
-from writer_app.atomic import write_text_atomically
+from writer_app.atomic import write_bytes_atomically, write_text_atomically
 from writer_app.boundary.params import (
     BOUNDS,
     DEVICE_CHOICES,
@@ -27,7 +28,7 @@ from writer_app.boundary.params import (
     Mode,
     SamplingParams,
 )
-from writer_app.errors import InvalidSettingError
+from writer_app.errors import InvalidSettingError, first_line
 
 log = logging.getLogger(__name__)
 
@@ -62,22 +63,23 @@ class Setting:
         if self.kind is bool:
             if isinstance(value, bool):
                 return value
-            raise InvalidSettingError(f"{self.name} must be true or false, not {value!r}", hint)
+            raise InvalidSettingError(
+                f"{self.name} must be true or false, not {brief(value)}", hint)
         if self.kind in (int, float):
             if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise InvalidSettingError(f"{self.name} must be a number, not {value!r}", hint)
+                raise InvalidSettingError(f"{self.name} must be a number, not {brief(value)}", hint)
             if self.kind is int and isinstance(value, float) and not value.is_integer():
                 raise InvalidSettingError(f"{self.name} must be a whole number", hint)
             # Bounds compare a huge int exactly; float() of one would overflow.
             if (isinstance(value, float) and not math.isfinite(value)) \
                     or (self.bounds is not None and not self.bounds.contains(value)) \
                     or (self.kind is float and abs(value) > sys.float_info.max):
-                raise InvalidSettingError(f"{self.name} is out of range: {value!r}", hint)
+                raise InvalidSettingError(f"{self.name} is out of range: {brief(value)}", hint)
             return float(value) if self.kind is float else int(value)
         if not isinstance(value, str):
-            raise InvalidSettingError(f"{self.name} must be text, not {value!r}", hint)
+            raise InvalidSettingError(f"{self.name} must be text, not {brief(value)}", hint)
         if self.choices and value not in self.choices:
-            raise InvalidSettingError(f"{self.name} cannot be {value!r}", hint)
+            raise InvalidSettingError(f"{self.name} cannot be {brief(value)}", hint)
         return value
 
     def _hint(self) -> str:
@@ -183,55 +185,126 @@ def presets_path() -> Path:
     return paths.config_dir() / "presets.json"
 
 
+class UnreadableFileError(ValueError):
+    """A settings or presets file that is not UTF-8 JSON (or nests too deep to read)."""
+
+
+def parse_json(data: bytes) -> Any:
+    """The JSON value of a file's bytes, or UnreadableFileError saying why there is none."""
+    try:
+        return json.loads(data.decode("utf-8-sig"))  # a BOM from an editor is fine
+    except RecursionError:
+        raise UnreadableFileError("it nests too deeply to read") from None
+    except ValueError as error:  # not UTF-8, not JSON, or a number of thousands of digits
+        raise UnreadableFileError(first_line(error)) from error
+
+
+def keep_aside(path: Path, data: bytes) -> Path | None:
+    """Copy a file Writer could not take whole next to it (`settings.json.bad`), before
+    Writer rewrites it: the user's hand edits are never lost. None if that fails."""
+    for number in range(1, 100):
+        copy = path.with_name(path.name + (".bad" if number == 1 else f".bad-{number}"))
+        try:
+            if copy.read_bytes() == data:
+                return copy  # kept already, at an earlier start
+            continue
+        except FileNotFoundError:
+            pass
+        except OSError:
+            continue
+        try:
+            write_bytes_atomically(copy, data)
+        except OSError as error:
+            log.warning("Could not keep a copy of %s as %s: %s", path, copy, first_line(error))
+            return None
+        return copy
+    return None
+
+
+def brief(value: Any) -> str:
+    """A value as a message may show it: a huge list or string is cut short."""
+    shorten = reprlib.Repr()
+    shorten.maxlevel, shorten.maxlist, shorten.maxdict, shorten.maxstring = 2, 4, 4, 40
+    shorten.maxlong = shorten.maxother = 40
+    try:
+        return shorten.repr(value)
+    except ValueError:  # an int of more digits than Python will print
+        return "a number too long to show"
+
+
 class Settings:
-    """The current values of every setting in SCHEMA."""
+    """The current values of every setting in SCHEMA.
+
+    A bad value falls back to its default with a logged warning naming the key; keys
+    this version does not know are kept and written back, for the version that does.
+    """
 
     def __init__(self, values: Mapping[str, Any] | None = None, path: Path | None = None):
         self.path = path or settings_path()
         self._values = {s.name: s.default for s in SCHEMA}
+        self._unknown: dict[str, Any] = {}
         self.warnings: list[str] = []
+        self.lossy = False  # True when a save would lose something the file held
         for name, value in (values or {}).items():
             self._accept(name, value)
+
+    def _warn(self, message: str) -> None:
+        self.warnings.append(message)
+        log.warning("%s", message)
 
     def _accept(self, name: str, value: Any) -> None:
         setting = BY_NAME.get(name)
         if setting is None:
-            self.warnings.append(f"Unknown setting {name!r} ignored")
+            self._unknown[name] = value
+            self._warn(f"Unknown setting {name!r} ignored (kept in the file)")
             return
         try:
             self._values[name] = setting.coerce(value)
         except InvalidSettingError as error:
-            self.warnings.append(f"{error.message}; using the default {setting.default!r}")
+            self.lossy = True
+            self._warn(f"{error.message}; using the default {setting.default!r}")
 
     @classmethod
     def load(cls, path: Path | None = None) -> Settings:
-        """Read the settings file; anything unreadable becomes a warning, never a failure."""
+        """Read the settings file; anything unreadable becomes a warning, never a failure.
+
+        The file itself is only read: when some of it cannot be used, a copy is kept
+        aside before a later save rewrites it.
+        """
         path = path or settings_path()
         try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
+            data = path.read_bytes()
         except FileNotFoundError:
             return cls(path=path)
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        except OSError as error:
             settings = cls(path=path)
-            settings.warnings.append(f"The settings file {path} is unreadable ({error}); "
-                                     "using the defaults")
+            settings._warn(f"The settings file {path} cannot be read ({first_line(error)}); "
+                           "using the defaults")
             return settings
-        if not isinstance(raw, dict):
-            settings = cls(path=path)
-            settings.warnings.append(f"The settings file {path} holds no settings; "
-                                     "using the defaults")
-            return settings
-        settings = cls(raw, path=path)
-        for warning in settings.warnings:
-            log.warning("%s", warning)
+        try:
+            raw = parse_json(data)
+        except UnreadableFileError as error:
+            settings, raw = cls(path=path), None
+            settings._warn(f"The settings file {path} is unreadable ({error}); "
+                           "using the defaults")
+        else:
+            if isinstance(raw, dict):
+                settings = cls(raw, path=path)
+            else:
+                settings = cls(path=path)
+                settings._warn(f"The settings file {path} holds no settings; "
+                               "using the defaults")
+        settings.lossy = settings.lossy or not isinstance(raw, dict)
+        if settings.lossy and (copy := keep_aside(path, data)) is not None:
+            settings._warn(f"The settings file as it was is kept in {copy}")
         return settings
 
     def save(self) -> None:
-        """Write only what differs from the defaults, atomically."""
+        """Write only what differs from the defaults (and unknown keys), atomically."""
         changed = {name: value for name, value in self._values.items()
                    if value != BY_NAME[name].default}
-        write_text_atomically(self.path, json.dumps(changed, indent=2, sort_keys=True,
-                                                    ensure_ascii=False) + "\n")
+        write_text_atomically(self.path, json.dumps({**self._unknown, **changed}, indent=2,
+                                                    sort_keys=True, ensure_ascii=False) + "\n")
 
     def get(self, name: str) -> Any:
         return self._values[name]
@@ -260,35 +333,78 @@ class Settings:
 
 
 class Presets:
-    """Named sampling settings: built-in ones, plus the user's, stored beside the settings."""
+    """Named sampling settings: built-in ones, plus the user's, stored beside the settings.
+
+    Every change is written first and held in memory only once the file has it. A preset
+    or value the file holds but Writer cannot use is left out with a logged warning, and
+    the file as it was is kept aside before the next write.
+    """
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or presets_path()
         self.warnings: list[str] = []
         self._user: dict[str, dict[str, Any]] = {}
         try:
-            raw = json.loads(self.path.read_text(encoding="utf-8"))
+            data = self.path.read_bytes()
         except FileNotFoundError:
-            raw = {}
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-            self.warnings.append(f"The presets file is unreadable ({error}); user presets "
-                                 "are empty")
-            raw = {}
-        for name, values in (raw.items() if isinstance(raw, dict) else ()):
-            checked = self._checked(values)
-            if checked is not None and name not in BUILT_IN_PRESETS:
-                self._user[str(name)] = checked
+            return
+        except OSError as error:
+            self._warn(f"The presets file {self.path} cannot be read ({first_line(error)}); "
+                       "user presets are empty")
+            return
+        lossy = False
+        try:
+            raw = parse_json(data)
+        except UnreadableFileError as error:
+            self._warn(f"The presets file {self.path} is unreadable ({error}); user presets "
+                       "are empty")
+            lossy = True
+        else:
+            if isinstance(raw, dict):
+                self._user, lossy = self._usable(raw)
+            else:
+                self._warn(f"The presets file {self.path} holds no presets; user presets are "
+                           "empty")
+                lossy = True
+        if lossy and (copy := keep_aside(self.path, data)) is not None:
+            self._warn(f"The presets file as it was is kept in {copy}")
 
-    def _checked(self, values: Any) -> dict[str, Any] | None:
+    def _warn(self, message: str) -> None:
+        self.warnings.append(message)
+        log.warning("%s", message)
+
+    def _usable(self, raw: dict[str, Any]) -> tuple[dict[str, dict[str, Any]], bool]:
+        """The user presets in `raw` that Writer can use, and whether any were left out."""
+        user: dict[str, dict[str, Any]] = {}
+        lossy = False
+        for name, values in raw.items():
+            if name in BUILT_IN_PRESETS or not name.strip():
+                self._warn(f"Preset {name!r} left out: a built-in preset has this name"
+                           if name.strip() else f"Preset {name!r} left out: it has no name")
+                lossy = True
+                continue
+            checked = self._checked(name, values)
+            if checked is None:
+                lossy = True
+                continue
+            user[name] = checked
+            lossy = lossy or len(checked) != len(values)
+        return user, lossy
+
+    def _checked(self, name: str, values: Any) -> dict[str, Any] | None:
+        """The preset's valid sampling values; a bad or unknown one is left out (a warning)."""
         if not isinstance(values, dict):
+            self._warn(f"Preset {name!r} left out: it holds {brief(values)}, not settings")
             return None
         result = {}
         for key, value in values.items():
-            if key in PRESET_KEYS:
-                try:
-                    result[key] = BY_NAME[key].coerce(value)
-                except InvalidSettingError as error:
-                    self.warnings.append(error.message)
+            if key not in PRESET_KEYS:
+                self._warn(f"Preset {name!r}: unknown setting {key!r} left out")
+                continue
+            try:
+                result[key] = BY_NAME[key].coerce(value)
+            except InvalidSettingError as error:
+                self._warn(f"Preset {name!r}: {error.message}; left out")
         return result
 
     def names(self) -> list[str]:
@@ -326,20 +442,21 @@ class Presets:
     def import_file(self, path: Path) -> list[str]:
         """Add the presets in a file exported by Writer; returns the names added."""
         try:
-            raw = json.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise InvalidSettingError(f"Cannot read presets from {Path(path).name}: {error}",
-                                      "choose a file exported by Writer") from error
+            raw = parse_json(Path(path).read_bytes())
+        except (OSError, UnreadableFileError) as error:
+            raise InvalidSettingError(
+                f"Cannot read presets from {Path(path).name}: {first_line(error)}",
+                "choose a file exported by Writer") from error
         if not isinstance(raw, dict):
             raise InvalidSettingError(f"{Path(path).name} holds no presets",
                                       "choose a file exported by Writer")
         user = dict(self._user)
         added = []
         for name, values in raw.items():
-            checked = self._checked(values)
-            if checked is None:
+            checked = self._checked(name, values)
+            if checked is None or not name.strip():
                 continue
-            unique = str(name)
+            unique = name
             while unique in BUILT_IN_PRESETS or unique in user:
                 unique += " (imported)"
             user[unique] = checked

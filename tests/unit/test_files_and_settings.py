@@ -175,7 +175,8 @@ def test_bad_values_fall_back_per_key(tmp_path):
     assert settings.get("sampling.top_k") == 50
     assert settings.get("ui.theme") == "system"
     assert settings.get("editor.font_size") == 20  # the good key survives
-    assert len(settings.warnings) == 4
+    assert len(settings.warnings) == 5  # one per bad key, and where the original is kept
+    assert (tmp_path / "settings.json.bad").read_bytes() == path.read_bytes()
 
 
 def test_setting_an_absurd_value_says_what_to_do():
