@@ -211,7 +211,7 @@ class SamplingPanel(QWidget):
         self.fixed_seed.toggled.connect(self._emit)
         self.seed.valueChanged.connect(self._emit)
         grid.addWidget(self.fixed_seed, row, 0)
-        grid.addWidget(self.seed, row, 1, 1, 2)
+        grid.addWidget(self.seed, row, 1, 1, 2, Qt.AlignmentFlag.AlignRight)
         row += 1
 
         mode = BY_NAME["sampling.mode"]
