@@ -3,6 +3,7 @@ editor's text; a torn or damaged file gives the state at its last intact record.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from pathlib import Path
@@ -43,10 +44,10 @@ class Utf16Model:
         return b"".join(self.units).decode("utf-16-le", "surrogatepass")
 
 
-@pytest.fixture(scope="module")
-def shared_journal():
-    """One journal for all examples of a property (each example a document of its own),
-    compacting early, and without fsync: durability is not what the properties test."""
+@contextlib.contextmanager
+def quick_journal():
+    """A journal that compacts early and skips fsync (durability is not what the
+    properties test), closed at the end of each example."""
     with tempfile.TemporaryDirectory() as folder, pytest.MonkeyPatch.context() as patch:
         patch.setattr(journal_module, "COMPACT_MIN_BYTES", 300)
         patch.setattr(os, "fsync", lambda descriptor: None)
@@ -192,24 +193,24 @@ def test_the_gap_buffer_handles_moves_both_ways():
 
 @PROPERTY
 @given(start=TEXTS, data=st.data())
-def test_random_edits_replay_to_the_final_text(shared_journal, start, data):
+def test_random_edits_replay_to_the_final_text(start, data):
     """Edits at any UTF-16 position (even inside a surrogate pair), flushed at random
     moments, with compaction now and then: the journal replays to the editor's text."""
     model = Utf16Model(start)
-    document = shared_journal.document(Journal.new_document_id())
-    document.snapshot(start, 0)
-    cursor = 0
-    for _ in range(data.draw(st.integers(0, 25))):
-        position, removed, inserted = draw_edit(data, len(model.units))
-        document.edit(position, removed, inserted)
-        model.replace(position, removed, inserted)
-        cursor = position + len(Utf16Model(inserted).units)
-        document.move_cursor(cursor)
-        if data.draw(st.booleans()):
-            document.flush()
-    assert shared_journal.flush()
-    state = replay(document.file.read_bytes())
-    document.discard()
+    with quick_journal() as journal:
+        document = journal.document("doc")
+        document.snapshot(start, 0)
+        cursor = 0
+        for _ in range(data.draw(st.integers(0, 25))):
+            position, removed, inserted = draw_edit(data, len(model.units))
+            document.edit(position, removed, inserted)
+            model.replace(position, removed, inserted)
+            cursor = position + len(Utf16Model(inserted).units)
+            document.move_cursor(cursor)
+            if data.draw(st.booleans()):
+                document.flush()
+        assert journal.flush()
+        state = replay(document.file.read_bytes())
     assert state.text == model.text() and state.cursor == cursor
 
 

@@ -64,6 +64,10 @@ def test_a_live_writer_blocks_the_restore_and_a_killed_one_releases_it(tmp_path,
         assert orphans["doc"].text == "typed, then killed 😀" and orphans["doc"].cursor == 7
         assert orphans["incremental"].text == "abcdef"
         assert orphans["incremental"].path == "/tmp/other.txt"
+        assert len(list(tmp_path.glob("*.lock"))) == 1  # the dead writer's
+        for entry in orphans.values():
+            assert journal.remove(entry)
+        assert journal.orphans() == [] and list(tmp_path.iterdir()) == []  # cleaned up
     finally:
         journal.close()
 
@@ -108,13 +112,10 @@ def test_a_closed_journal_leaves_its_unsaved_text_for_the_next_start(tmp_path):
         assert [entry.text for entry in second.orphans()] == ["hot exit"]
     finally:
         second.close()
-    # Lock files are cleaned up once no journal needs them.
-    third = Journal(tmp_path)
-    third.remove(third.orphans()[0])
-    third.orphans()
-    assert sorted(p.name for p in tmp_path.iterdir()) == [f"{third.owner}.lock"]
+    third = Journal(tmp_path)  # only looking: no thread, no lock, no file of its own
+    assert third.remove(third.orphans()[0])
+    assert list(tmp_path.iterdir()) == [] and third._thread is None
     third.close()
-    assert list(tmp_path.iterdir()) == []
 
 
 def test_the_lock_is_held_only_while_its_owner_lives(tmp_path):

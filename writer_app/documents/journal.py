@@ -177,25 +177,23 @@ class _Queue:
 
 class Journal:
     """The journals of one process: holds the life lock, writes on one background thread,
-    and finds what dead processes left."""
+    and finds what dead processes left.
+
+    The thread and the lock are taken at the first write, so a Journal made only to look
+    for orphans costs nothing and leaves nothing running.
+    """
 
     def __init__(self, folder: Path | None = None) -> None:
         self.folder = Path(folder or journal_dir())
         self.owner = uuid.uuid4().hex
-        self._life: lifelock.LifeLock | None = None
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            self._life = lifelock.LifeLock(self.folder / f"{self.owner}.lock")
-        except OSError as error:  # the writes will fail too, and flush() will say so
-            log.warning("Cannot take the journal's lock in %s: %s", self.folder, error)
+        self._life: lifelock.LifeLock | None = None  # held before any file of ours exists
+        self._thread: threading.Thread | None = None
         self._documents: dict[str, DocumentJournal] = {}
         self._queues: dict[str, _Queue] = {}
         self._ready: list[str] = []  # documents with work for the thread, in order
         self._condition = threading.Condition()
         self._stopping = False
         self._busy = False  # a write is under way outside the lock
-        self._thread = threading.Thread(target=self._run, name="writer-journal", daemon=True)
-        self._thread.start()
 
     @staticmethod
     def new_document_id() -> str:
@@ -246,6 +244,10 @@ class Journal:
             queue.failed = False
             if document_id not in self._ready:
                 self._ready.append(document_id)
+            if self._thread is None and not self._stopping:
+                self._thread = threading.Thread(target=self._run, name="writer-journal",
+                                                daemon=True)
+                self._thread.start()
             self._condition.notify_all()
 
     def flush(self, timeout: float = 10.0) -> bool:
@@ -264,7 +266,8 @@ class Journal:
                     queue.failed = False
                     self._ready.append(document_id)
             self._condition.notify_all()
-            while self._ready or self._busy:
+            while (self._ready or self._busy) and self._thread is not None \
+                    and self._thread.is_alive():
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return False
@@ -278,7 +281,8 @@ class Journal:
         with self._condition:
             self._stopping = True
             self._condition.notify_all()
-        self._thread.join(timeout=10)
+        if self._thread is not None:
+            self._thread.join(timeout=10)
         if self._life is not None:
             self._life.release()
 
@@ -313,6 +317,9 @@ class Journal:
                 self._condition.notify_all()
 
     def _write(self, document_id: str, queue: _Queue, operation: tuple[Any, ...]) -> None:
+        if self._life is None:  # no journal of ours may exist unless our lock is held
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self._life = lifelock.LifeLock(self.folder / f"{self.owner}.lock")
         kind = operation[0]
         incremental = self.folder / f"{document_id}.journal"
         whole = self.folder / f"{document_id}.json"
