@@ -442,7 +442,7 @@ def test_failed_conversion_leaves_no_cache_behind(
     def disk_full(*args: object) -> None:
         raise OSError("No space left on device")
 
-    monkeypatch.setattr(gguf_convert.os, "replace", disk_full)
+    monkeypatch.setattr(converted_cache.os, "replace", disk_full)
     with pytest.raises(ModelLoadError, match="No space left on device"):
         load_model(str(tiny_gguf), dtype="float32")
 

@@ -11,9 +11,6 @@ import gc
 import hashlib
 import json
 import logging
-import os
-import shutil
-import tempfile
 import time
 from pathlib import Path
 
@@ -50,7 +47,8 @@ def load_gguf(
     """Load a GGUF through its converted folder, converting first when there is none.
 
     `gguf_path` None means the default model, whose hash the package states, so a
-    warm start needs neither the GGUF file nor hashing it.
+    warm start needs neither the GGUF file nor hashing it. Several Writer processes may
+    share the cache at once (see converted_cache).
     """
     if gguf_path is None:
         content_hash = builtin.default_package().EXPECTED_SHA256
@@ -58,32 +56,37 @@ def load_gguf(
         check_gguf_file(gguf_path)
         content_hash = _gguf_content_hash(gguf_path)
     converted = converted_cache.converted_root() / content_hash[:16]
+    broken = converted.exists()  # but incomplete, unless the load below succeeds
     if converted_cache.is_complete_conversion(converted):
         try:
-            return load_folder(converted, spec, name, device, precision, steps)
+            with converted_cache.reading(converted):
+                return load_folder(converted, spec, name, device, precision, steps)
         except LoadCancelledError:
             raise
         except _DAMAGED_FILE_ERRORS as error:
             log.warning("Converted model in %s is broken (%s); converting again", converted, error)
-    if converted.exists():
-        shutil.rmtree(converted, ignore_errors=True)
     if gguf_path is None:
         steps.begin("Preparing default model")
         gguf_path = builtin.default_gguf_path()
-    _convert_gguf(gguf_path, converted, name, steps)
-    return load_folder(converted, spec, name, device, precision, steps)
-
-
-def _convert_gguf(gguf_path: Path, target: Path, name: str, steps: LoadSteps) -> None:
-    """Dequantize a GGUF to a float32 safetensors folder at `target`, atomically.
-
-    Everything is written into a temporary folder beside `target` and renamed into
-    place at the end, so an interrupted conversion never leaves a cache that a
-    later start would trust. float32 keeps every dtype loadable from the copy.
-    """
-    root = target.parent
+    root = converted.parent
     root.mkdir(parents=True, exist_ok=True)
     converted_cache.remove_stale_temp_folders(root)
+    with converted_cache.temporary_folder(root, converted.name) as temp:
+        _convert_gguf(gguf_path, temp, converted.name, name, steps)
+        folder = converted_cache.install(temp, converted, replace=broken)
+        if folder == temp:  # the cache is in another process's hands: load ours from here
+            return load_folder(temp, spec, name, device, precision, steps)
+    with converted_cache.reading(converted):
+        return load_folder(converted, spec, name, device, precision, steps)
+
+
+def _convert_gguf(gguf_path: Path, into: Path, cache_name: str, name: str,
+                  steps: LoadSteps) -> None:
+    """Dequantize a GGUF into a float32 safetensors folder `into` (an empty folder).
+
+    The marker is written last, so a copy that was cut short is never trusted. float32
+    keeps every dtype loadable from the copy.
+    """
     started = time.perf_counter()
     steps.begin("Reading GGUF tokenizer")
     try:
@@ -107,28 +110,19 @@ def _convert_gguf(gguf_path: Path, target: Path, name: str, steps: LoadSteps) ->
     model.hf_quantizer = None
     if hasattr(model.config, "quantization_config"):
         del model.config.quantization_config
-    temp = Path(tempfile.mkdtemp(prefix=f"{converted_cache.TEMP_PREFIX}{target.name}-", dir=root))
-    try:
-        model.save_pretrained(temp)
-        tokenizer.save_pretrained(temp)
-        converted_cache.record_added_tokens(temp, tokenizer)
-        marker = {
-            "source": gguf_path.name,
-            "sha256_prefix": target.name,
-            "transformers": transformers.__version__,
-        }
-        (temp / converted_cache.CONVERSION_MARKER).write_text(
-            json.dumps(marker, indent=2), encoding="utf-8")
-        del model
-        gc.collect()
-        try:
-            os.replace(temp, target)
-        except OSError:
-            if not converted_cache.is_complete_conversion(target):  # not another process's
-                raise
-    finally:
-        shutil.rmtree(temp, ignore_errors=True)
-    log.info("Converted %s into %s in %.1f s", gguf_path, target, time.perf_counter() - started)
+    model.save_pretrained(into)
+    tokenizer.save_pretrained(into)
+    del model
+    gc.collect()
+    converted_cache.record_added_tokens(into, tokenizer)
+    marker = {
+        "source": gguf_path.name,
+        "sha256_prefix": cache_name,
+        "transformers": transformers.__version__,
+    }
+    (into / converted_cache.CONVERSION_MARKER).write_text(
+        json.dumps(marker, indent=2), encoding="utf-8")
+    log.info("Converted %s in %.1f s", gguf_path, time.perf_counter() - started)
 
 
 def _gguf_content_hash(gguf_path: Path) -> str:
