@@ -93,13 +93,43 @@ def sampling_distribution(logits: torch.Tensor, context_ids: torch.Tensor,
         ids = torch.arange(vocab_size, device=scores.device)
     kept = scores[ids]
     if params.top_p < 1.0:
-        kept, order = torch.sort(kept)  # ascending, as TopPLogitsWarper sorts
-        ids = ids[order]
-        cumulative = kept.softmax(dim=-1).cumsum(dim=-1)
-        survives = cumulative > (1 - params.top_p)
-        survives[-1] = True
-        ids, kept = ids[survives], kept[survives]
+        ids, kept = _top_p(ids, kept, params.top_p, vocab_size)
     return Distribution(ids, kept.softmax(dim=-1), vocab_size)
+
+
+TOP_P_MARGIN = 1e-5  # cumulative probabilities this close to the cut are checked the slow way
+
+
+def _top_p(ids: torch.Tensor, kept: torch.Tensor, top_p: float,
+           vocab_size: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The smallest set of `kept` scores (ids [K]) holding more than `top_p` of the mass.
+
+    Sorting and summing the K survivors of top-k is the fast way. Which of several tied
+    scores the cut keeps, though, is whatever order torch.sort leaves ties in over the
+    whole vocabulary, as TopPLogitsWarper sorts it; and the sums of K and of V values may
+    differ in their last bit. So where a tie straddles the cut, or the cut falls within
+    TOP_P_MARGIN of a cumulative sum, the whole vocabulary is sorted as transformers does.
+    """
+    sorted_kept, order = torch.sort(kept)  # ascending, as TopPLogitsWarper sorts
+    cumulative = sorted_kept.softmax(dim=-1).cumsum(dim=-1)
+    survives = cumulative > (1 - top_p)
+    survives[-1] = True
+    first = int(survives.to(torch.int8).argmax())  # survivors are a suffix of the order
+    exact = first > 0 and (
+        bool(sorted_kept[first - 1] == sorted_kept[first])
+        or abs(float(cumulative[first - 1]) - (1 - top_p)) < TOP_P_MARGIN
+        or abs(float(cumulative[first]) - (1 - top_p)) < TOP_P_MARGIN)
+    if not exact:
+        return ids[order][survives], sorted_kept[survives]
+    full = torch.full((1, vocab_size), float("-inf"), device=kept.device)  # [1, V], as scored
+    full[0, ids] = kept
+    sorted_full, full_order = torch.sort(full, descending=False)
+    full_cumulative = sorted_full.softmax(dim=-1).cumsum(dim=-1)
+    removed_sorted = full_cumulative <= (1 - top_p)
+    removed_sorted[..., -1:] = False
+    removed = removed_sorted.scatter(1, full_order, removed_sorted)[0]  # [V]
+    keep = ~removed[ids]
+    return ids[keep], kept[keep]
 
 
 def draw_token(distribution: Distribution, generator: torch.Generator | None = None,
