@@ -300,3 +300,18 @@ def test_a_value_that_is_no_number_names_itself_briefly():
     assert len(settings_.warnings) == 1 and "sampling.top_k" in settings_.warnings[0]
     assert len(settings_.warnings[0]) < 300
     assert math.isfinite(settings_.get("sampling.temperature"))
+
+
+@pytest.mark.parametrize("data", [
+    b'{"sampling.temperature": 1' + b"0" * 400 + b"}",  # OverflowError: int too large
+    b"[" * 100_000,  # RecursionError inside json
+    b"1" * 5000,  # ValueError: more digits than Python converts
+], ids=["huge-number", "deep-nesting", "5000-digits"])
+def test_files_that_stopped_the_app_from_starting(tmp_path, data):
+    """Found by the properties above: each of these raised out of loading before."""
+    path = tmp_path / "settings.json"
+    path.write_bytes(data)
+    loaded = Settings.load(path)
+    assert loaded.warnings and loaded.get("sampling.temperature") == 0.8
+    assert Presets(path).names() == list(BUILT_IN_PRESETS)
+    assert path.read_bytes() == data
