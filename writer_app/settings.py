@@ -1,9 +1,11 @@
 """Every setting declared once — type, default, bounds, description — and stored safely.
 
 The sampling panel's ranges and tooltips, the settings file's validation and the
-defaults all come from `SCHEMA`. The file is human-readable JSON under the config dir,
-written atomically; a corrupt file or a bad value falls back to the default for that
-key with a warning, and never stops the app.
+defaults all come from `SCHEMA`; the sampling bounds and defaults in it are
+SamplingParams' own (boundary/params.py), so the command line, the file, the engine and
+the panel cannot disagree. The file is human-readable JSON under the config dir, written
+atomically; a corrupt file or a bad value falls back to the default for that key with a
+logged warning, is kept aside before Writer rewrites it, and never stops the app.
 """
 
 from __future__ import annotations
