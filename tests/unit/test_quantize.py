@@ -209,3 +209,41 @@ def test_widths_the_int8_kernel_cannot_read_still_compute_right(in_features, row
 def test_group_sizes_fall_back_to_what_the_kernel_reads():
     assert group_size(272, 256) == 16  # 16 x 17: no multiple of 32 divides it
     assert group_size(100, 256) == 100  # no multiple of 16 divides it: dequantized
+
+
+def test_two_processes_saving_the_same_int8_copy_at_once_both_succeed(
+        tiny_loaded, tmp_path, monkeypatch):
+    """Two Writer processes reading one converted folder may both make its int8 copy; with
+    one fixed temporary name the second rename found the file already moved away."""
+    import threading
+
+    import safetensors.torch
+
+    from writer_app.engine.quantize import INT8_FILE, load_int8_model, save_int8_model
+
+    quantized = quantized_copy(tiny_loaded)
+    real_save_file = safetensors.torch.save_file
+    both_written = threading.Barrier(2, timeout=60)
+
+    def save_file_then_wait(*args, **kwargs):
+        real_save_file(*args, **kwargs)
+        both_written.wait()  # both temporary files exist before either is renamed
+
+    monkeypatch.setattr(safetensors.torch, "save_file", save_file_then_wait)
+    failures = []
+
+    def save():
+        try:
+            save_int8_model(quantized.model, tmp_path)
+        except Exception as error:  # reported on the test's thread
+            failures.append(error)
+
+    threads = [threading.Thread(target=save) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+
+    assert failures == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == [INT8_FILE]
+    assert load_int8_model(tmp_path, tiny_loaded.model.config, torch.bfloat16) is not None

@@ -16,9 +16,11 @@ time it takes for the 640-column whole (12 vs 24 ms on one core).
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -343,10 +345,16 @@ def save_int8_model(model: nn.Module, folder: Path) -> None:
             first_name_of[key] = name
             tensors[name] = tensor.detach().contiguous()
     folder.mkdir(parents=True, exist_ok=True)
-    temporary = folder / f".{INT8_FILE}.tmp"
-    save_file(tensors, str(temporary),
-              metadata={"format": INT8_FORMAT, "aliases": json.dumps(aliases)})
-    os.replace(temporary, folder / INT8_FILE)
+    # A name of its own: two processes sharing a converted folder may both save at once.
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{INT8_FILE}.", suffix=".tmp", dir=folder)
+    os.close(descriptor)
+    try:
+        save_file(tensors, temporary,
+                  metadata={"format": INT8_FORMAT, "aliases": json.dumps(aliases)})
+        os.replace(temporary, folder / INT8_FILE)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
 
 
 def load_int8_model(folder: Path, config: Any, compute_dtype: torch.dtype) -> nn.Module | None:
