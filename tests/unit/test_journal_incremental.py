@@ -41,7 +41,8 @@ class Utf16Model:
         self.units[position:position + removed] = Utf16Model(inserted).units
 
     def text(self) -> str:
-        return b"".join(self.units).decode("utf-16-le", "surrogatepass")
+        """As PySide converts a QString: lone surrogates are dropped."""
+        return b"".join(self.units).decode("utf-16-le", "ignore")
 
 
 @contextlib.contextmanager

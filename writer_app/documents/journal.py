@@ -374,7 +374,7 @@ class Journal:
 
     def _compact(self, file: Path, queue: _Queue) -> None:
         """Replace a long edit log by a snapshot of the text it gives (on this thread)."""
-        state = replay(file.read_bytes()[:queue.good_size])
+        state = replay(file.read_bytes()[:queue.good_size], exact=True)
         if state is None:
             return
         meta = {"owner": self.owner, "document_id": state.document_id, "path": state.path,

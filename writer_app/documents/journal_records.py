@@ -86,11 +86,13 @@ def read_records(data: bytes) -> list[tuple[bytes, bytes]]:
     return records
 
 
-def replay(data: bytes) -> JournalState | None:
+def replay(data: bytes, *, exact: bool = False) -> JournalState | None:
     """The state at the last intact record, or None when even the snapshot is missing.
 
     Never raises on damaged input: a record that cannot be applied (bad JSON, an edit
-    outside the text) ends the replay as a torn one does.
+    outside the text) ends the replay as a torn one does. The text is as PySide would
+    give the editor's (a lone surrogate dropped); `exact` keeps every UTF-16 unit, for
+    a new snapshot that later edits' positions must still fit.
     """
     records = read_records(data)
     if not records or records[0][0] != SNAPSHOT:
@@ -103,7 +105,7 @@ def replay(data: bytes) -> JournalState | None:
     for kind, payload in records[1:]:
         if kind != EDITS or not _apply_batch(state, buffer, payload):
             break
-    state.text = buffer.text()
+    state.text = buffer.text(exact=exact)
     return state
 
 
@@ -182,7 +184,11 @@ class Utf16Buffer:
         if inserted:
             self._before.frombytes(inserted.encode(_UTF16, "surrogatepass"))
 
-    def text(self) -> str:
+    def text(self, exact: bool = False) -> str:
+        """The text as PySide gives a QString: a surrogate left alone (an insertion
+        between the two halves of a pair) is dropped, so a restore equals the editor.
+        `exact` keeps such a surrogate as a lone code point."""
         after = array("H", self._after_reversed)
         after.reverse()
-        return (self._before.tobytes() + after.tobytes()).decode(_UTF16, "surrogatepass")
+        data = self._before.tobytes() + after.tobytes()
+        return data.decode(_UTF16, "surrogatepass" if exact else "ignore")
