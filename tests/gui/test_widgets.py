@@ -144,6 +144,13 @@ def test_the_largest_seed_can_be_typed_and_one_more_cannot(qtbot):
     assert int(panel.seed.text()) <= SEED_BOUNDS.maximum
     qtbot.keyClicks(panel.seed, "x-")  # not digits
     assert panel.seed.text().isdigit()
+    panel.seed.clear()
+    panel.seed.insert("9" * 5000)  # a paste this long is refused, not a crash
+    assert panel.seed.text() == ""
+    panel.seed.insert(" 12345 ")  # as copied from the status bar
+    with qtbot.waitSignal(panel.paramsChanged) as changed:
+        qtbot.keyClick(panel.seed, Qt.Key.Key_Return)
+    assert changed.args[0].seed == 12345 and panel.seed.text() == "12345"
 
 
 def test_the_model_dialog_lists_models_and_returns_the_choice(qtbot):

@@ -118,20 +118,30 @@ class SliderControl(QObject):
 
 
 class WholeNumberValidator(QValidator):
-    """Digits only, up to `maximum`: a digit that would pass it is refused as it is typed."""
+    """Digits only, up to `maximum`: a digit that would pass it is refused as it is typed.
+
+    A pasted number with spaces around it (copied from the status bar) is taken; the
+    spaces go when it is applied.
+    """
 
     def __init__(self, minimum: int, maximum: int, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.minimum, self.maximum = minimum, maximum
 
     def validate(self, text: str, position: int) -> tuple[QValidator.State, str, int]:
-        if not text:
+        digits = text.strip()
+        if not digits:
             return QValidator.State.Intermediate, text, position
-        if not text.isascii() or not text.isdigit() or int(text) > self.maximum:
+        # Length first: int() of thousands of pasted digits would raise.
+        if len(digits) > len(str(self.maximum)) or not digits.isascii() \
+                or not digits.isdigit() or int(digits) > self.maximum:
             return QValidator.State.Invalid, text, position
-        if int(text) < self.minimum:
+        if digits != text or int(digits) < self.minimum:
             return QValidator.State.Intermediate, text, position
         return QValidator.State.Acceptable, text, position
+
+    def fixup(self, text: str) -> str:
+        return text.strip()
 
 
 class SeedEdit(QLineEdit):
