@@ -35,3 +35,20 @@ def stuck_loader(spec: str, device: str, dtype: str, progress: Any, cancelled: A
     progress(type("Progress", (), {"stage": "Stuck", "fraction": None})())
     time.sleep(120)
     raise AssertionError("the stuck load was not stopped")
+
+
+GATED_STAGE = "Waiting at the test's gate"
+
+
+def gated_loader(spec: str, device: str, dtype: str, progress: Any, cancelled: Any,
+                 gate: str = "") -> Any:
+    """The real loader, held mid-load until the file `gate` exists: a slow load whose
+    pace the test decides (say, to kill the process while it waits)."""
+    progress(type("Progress", (), {"stage": GATED_STAGE, "fraction": None})())
+    while not Path(gate).exists():
+        if cancelled():
+            from writer_app.errors import LoadCancelledError
+
+            raise LoadCancelledError("Model loading was cancelled")
+        time.sleep(0.01)  # the gate opens in another process: there is no signal to wait on
+    return quiet_loader(spec, device, dtype, progress, cancelled)

@@ -13,6 +13,7 @@ import time
 
 import pytest
 
+from writer_app.boundary.messages import LoadRequest
 from writer_app.boundary.params import SamplingParams
 from writer_app.host import EngineHost
 from writer_app.worker import CancelFlag, EngineWorker, LiveParams, WorkerError
@@ -142,6 +143,7 @@ def test_a_killed_engine_process_fails_its_request_and_the_next_load_starts_afre
     killed, no_model, first, second, tokens = asyncio.run(scenario())
     assert lost == [killed.message]  # the listener heard of it once
     assert "stopped unexpectedly" in killed.message and "memory" in killed.hint
+    assert killed.failure.model == LoadRequest(str(tiny_model_dir), "cpu", "float32")
     assert killed.engine_lost and not killed.cancelled and not no_model.engine_lost
     assert no_model.message == "No model is loaded"  # a fresh child, and it says so
     assert second is not None and second != first and len(tokens.tokens) == 3
@@ -278,6 +280,7 @@ def test_a_child_killed_while_idle_is_reported_by_the_next_request(tiny_model_di
     killed, first, second, tokens = asyncio.run(scenario())
     assert killed.engine_lost and "stopped unexpectedly" in killed.message
     assert "memory" in killed.hint and lost == [killed.message]
+    assert killed.failure.model == LoadRequest(str(tiny_model_dir), "cpu", "float32")
     assert second not in (None, first) and len(tokens.tokens) == 3
 
 

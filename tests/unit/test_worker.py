@@ -71,6 +71,24 @@ def counting_forwards(loaded) -> Iterator[list[int]]:
         handle.remove()
 
 
+class LoadStages:
+    """Awaitable record of the loads that reached the loader (its progress report)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._changed = asyncio.Event()
+
+    def progress(self, stage: str, fraction: float | None) -> None:
+        if stage == "Reading weights":
+            self.count += 1
+            self._changed.set()
+
+    async def reached(self, count: int) -> None:
+        while self.count < count:
+            self._changed.clear()
+            await self._changed.wait()
+
+
 def test_load_reports_progress_and_returns_model_info(tiny_loaded):
     async def scenario():
         stages = []
@@ -110,12 +128,14 @@ def test_requests_made_while_loading_wait_and_only_the_newest_pane_request_runs(
 
     async def scenario():
         with running(EngineWorker(EngineHost(tiny_loader(tiny_loaded, gate)))) as worker:
-            load = asyncio.ensure_future(worker.load("tiny"))
+            stages = LoadStages()
+            load = asyncio.ensure_future(worker.load("tiny", on_progress=stages.progress))
             older = asyncio.ensure_future(worker.next_tokens("The", PARAMS))
             newer = asyncio.ensure_future(worker.next_tokens("The quick", PARAMS))
             reweighed = asyncio.ensure_future(worker.reweigh(PARAMS.with_changes(top_k=2)))
-            await asyncio.sleep(0.05)
-            assert not load.done() and not newer.done()
+            await stages.reached(1)  # the load runs, held at the gate; the others wait
+            assert not load.done() and not newer.done() and not reweighed.done()
+            assert older.done() and older.result() is None  # superseded while it waited
             gate.set()
             return await asyncio.gather(load, older, newer, reweighed)
 
@@ -151,6 +171,10 @@ def test_generate_streams_steps_and_reads_live_params_every_token(tiny_loaded):
 
 
 def test_cancel_stops_a_generation_between_tokens(tiny_loaded):
+    """The engine may run only a few forward passes ahead of the steps the test has seen
+    (one permit each), so a generation of 200 tokens can only end early by the cancel."""
+    permits = threading.Semaphore(8)  # the prompt's passes, and a few tokens ahead
+
     async def scenario():
         with running(EngineWorker(EngineHost(tiny_loader(tiny_loaded)))) as worker:
             await worker.load("tiny")
@@ -161,12 +185,20 @@ def test_cancel_stops_a_generation_between_tokens(tiny_loaded):
                 count += 1
                 if count == 2:
                     stream.cancel()
+                    permits.release(1000)  # from here on, only the cancel can stop it
+                permits.release()
             return count, stream.summary
 
-    with slowed(tiny_loaded, 0.01):
+    def wait_for_a_permit(*_: object) -> None:  # a hook's return value would replace the output
+        permits.acquire(timeout=60)
+
+    handle = tiny_loaded.model.register_forward_hook(wait_for_a_permit)
+    try:
         count, summary = asyncio.run(scenario())
-    assert summary.stop_reason in ("cancelled", "eos")
-    assert count < 20
+    finally:
+        handle.remove()
+    assert summary.stop_reason == "cancelled"
+    assert 2 <= count <= 10 and summary.tokens < 200
 
 
 def test_failures_come_back_as_errors_and_keep_the_previous_model(tiny_loaded):
@@ -197,16 +229,17 @@ def test_a_load_can_be_cancelled_and_a_newer_load_cancels_an_older(tiny_loaded):
     calls: list[str] = []
 
     async def scenario():
+        stages = LoadStages()
         with running(EngineWorker(EngineHost(tiny_loader(tiny_loaded, gate, calls)))) as worker:
-            first = asyncio.ensure_future(worker.load("first"))
-            await asyncio.sleep(0.05)
+            first = asyncio.ensure_future(worker.load("first", on_progress=stages.progress))
+            await stages.reached(1)  # it runs, held at the gate
             worker.cancel_load()
             with pytest.raises(WorkerError) as cancelled:
                 await first
-            older = asyncio.ensure_future(worker.load("older"))
-            await asyncio.sleep(0.05)
-            newer = asyncio.ensure_future(worker.load("newer"))
-            await asyncio.sleep(0.05)
+            older = asyncio.ensure_future(worker.load("older", on_progress=stages.progress))
+            await stages.reached(2)
+            newer = asyncio.ensure_future(worker.load("newer", on_progress=stages.progress))
+            await stages.reached(3)  # older stopped at the gate; newer waits there
             gate.set()
             with pytest.raises(WorkerError) as replaced:
                 await older
@@ -223,9 +256,10 @@ def test_shutdown_joins_the_thread_and_drops_waiting_requests(tiny_loaded):
 
     async def scenario():
         worker = EngineWorker(EngineHost(tiny_loader(tiny_loaded, gate)))
-        load = asyncio.ensure_future(worker.load("tiny"))
+        stages = LoadStages()
+        load = asyncio.ensure_future(worker.load("tiny", on_progress=stages.progress))
         waiting = asyncio.ensure_future(worker.next_tokens("Hi", PARAMS))
-        await asyncio.sleep(0.05)
+        await stages.reached(1)
         assert worker.thread.is_alive()
         assert worker.shutdown(timeout=10)
         results = await asyncio.gather(load, waiting, return_exceptions=True)

@@ -126,11 +126,10 @@ class Failure:
     cancelled: bool = False  # the user (or a newer request) stopped it: nothing to show
     details: str = ""  # a traceback, for errors that are bugs rather than user errors
     engine_lost: bool = False  # the engine's process died: the model must be loaded again
-    # With engine_lost: the model the lost engine held or was loading (load it again to
-    # recover), and whether the worker is already loading it again itself (a load that
-    # was running when the engine died is retried once, and its caller's wait goes on).
+    # With engine_lost: what to load again to recover — the model the lost engine was
+    # loading, else the one it held; None when there is none, or a load already under
+    # way replaces it (see EngineWorker.on_engine_lost).
     model: LoadRequest | None = None
-    retrying: bool = False
 
 
 class Superseded:

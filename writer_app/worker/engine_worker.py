@@ -242,8 +242,8 @@ class EngineWorker:
         the model the engine was loading when it died (a load in progress fails too), else
         the one it had loaded; None when there is nothing to load again — no model yet, or
         the death was found by a load, which then simply goes ahead in a fresh process.
-        Requests that were waiting behind the one that saw it run afterwards, in order, on
-        the fresh process (those that need a model fail with "No model is loaded").
+        Requests that were waiting behind the one that saw it were meant for the lost model:
+        they fail with the same Failure (pane requests give None); waiting loads go ahead.
         """
         self._lost_listeners.append(listener)
 
@@ -341,7 +341,11 @@ class EngineWorker:
                 outcome = self._execute(job)
                 with self._lock:
                     self._running = None
+                    stranded = (self._strand_waiting() if isinstance(outcome, Failure)
+                                and outcome.engine_lost else [])
                 job.reply.outcome(outcome)
+                for waiting in stranded:
+                    waiting.reply.outcome(SUPERSEDED if _is_pane(waiting.request) else outcome)
         finally:
             self._engine.close()  # the model is freed by the thread that used it
 
@@ -361,6 +365,15 @@ class EngineWorker:
         elif isinstance(request, LoadRequest) and isinstance(outcome, ModelInfo):
             self._model = request
         return outcome
+
+    def _strand_waiting(self) -> list[_Job]:
+        """Take out the waiting requests that were meant for the model just lost (all but
+        loads): they fail with the same loss (pane requests are superseded), rather than
+        reach a fresh process that has no model. Call with the lock held."""
+        stranded = [job for job in self._waiting if not isinstance(job.request, LoadRequest)]
+        for job in stranded:
+            self._waiting.remove(job)
+        return stranded
 
     def _execute_once(self, job: _Job) -> object:
         try:
