@@ -1,0 +1,108 @@
+"""The backend seam: a backend is a module plus a registry entry, chosen by LoadRequest's
+`backend`; what it cannot do is a value the window can show; loaders are named by path."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from writer_app.boundary.backend import Capabilities, Feature
+from writer_app.boundary.engine import LoaderRef
+from writer_app.boundary.messages import LoadRequest
+from writer_app.boundary.params import SamplingParams
+from writer_app.host import EngineHost
+from writer_app.host import backends as registry
+from writer_app.host.backends import BackendEntry, available_backends, choose_backend
+from writer_app.worker import EngineWorker, WorkerError
+
+FAKE = BackendEntry("fake", "tests.unit.fake_backend:open_backend", (), "")
+
+
+@pytest.fixture
+def with_fake_backend(monkeypatch) -> None:
+    monkeypatch.setitem(registry.BACKENDS, "fake", FAKE)
+
+
+def test_a_second_backend_is_one_module_and_one_entry(with_fake_backend):
+    """Every request kind reaches the backend named in the load, through the host and the
+    worker, with nothing else edited."""
+    params = SamplingParams(max_new_tokens=3)
+
+    async def scenario():
+        worker = EngineWorker(EngineHost())
+        stages: list[str] = []
+        try:
+            info = await worker.load("anything", backend="fake",
+                                     on_progress=lambda stage, _: stages.append(stage))
+            pane = await worker.next_tokens("Once", params, n=2)
+            stream = worker.generate("Once", params)
+            steps = [step.text async for step in stream]
+            rows = await worker.samples("Once", params, n=2)
+            return info, stages, pane, steps, stream.summary, rows
+        finally:
+            assert worker.shutdown(timeout=10)
+
+    info, stages, pane, steps, summary, rows = asyncio.run(scenario())
+    assert info.backend == "fake" and not info.capabilities.supports(Feature.SEED)
+    assert "Connecting" in stages
+    assert [t.text for t in pane.tokens] == [" once", " upon"]
+    assert steps == [" once", " upon", " a"] and summary.stop_reason == "length"
+    assert rows == [" once", " once upon"]
+
+
+def test_auto_and_named_backends_resolve_and_unknown_ones_say_what_exists(with_fake_backend):
+    assert choose_backend(LoadRequest("x")).name == "transformers"
+    assert choose_backend(LoadRequest("x", backend="fake")).name == "fake"
+    with pytest.raises(Exception) as unknown:
+        choose_backend(LoadRequest("x", backend="llama.cpp"))
+    assert "llama.cpp" in unknown.value.message
+    assert "transformers" in unknown.value.hint and "auto" in unknown.value.hint
+    assert available_backends()["transformers"] is None  # torch and transformers are here
+
+
+def test_a_backend_whose_library_is_missing_says_what_to_install(monkeypatch):
+    monkeypatch.setitem(registry.BACKENDS, "absent", BackendEntry(
+        "absent", "nowhere:open", ("no_such_library_for_writer",), "pip install it"))
+
+    async def scenario():
+        worker = EngineWorker(EngineHost())
+        try:
+            with pytest.raises(WorkerError) as failed:
+                await worker.load("anything", backend="absent")
+            return failed.value
+        finally:
+            assert worker.shutdown(timeout=10)
+
+    failed = asyncio.run(scenario())
+    assert failed.message == "The absent backend cannot run here"
+    assert "no_such_library_for_writer" in failed.hint and "pip install" in failed.hint
+
+
+def test_capabilities_name_each_missing_feature_with_its_reason():
+    everything = Capabilities()
+    assert all(everything.supports(feature) for feature in Feature)
+    limited = Capabilities.lacking(top_k="the server ignores top-k",
+                                   exact_probabilities="only the top 20 are sent")
+    assert not limited.supports(Feature.TOP_K) and limited.supports(Feature.SEED)
+    assert limited.reason(Feature.EXACT_PROBABILITIES) == "only the top 20 are sent"
+    assert limited.reason(Feature.SEED) == ""
+    with pytest.raises(ValueError):
+        Capabilities.lacking(telepathy="no")
+
+
+def test_a_loader_is_named_by_path_and_a_bad_name_fails_the_load_not_the_engine():
+    with pytest.raises(ValueError):
+        LoaderRef("no_colon_here")
+
+    async def scenario():
+        worker = EngineWorker(EngineHost(LoaderRef("tests.unit.no_such_module:load")))
+        try:
+            with pytest.raises(WorkerError) as failed:
+                await worker.load("anything")
+            return failed.value
+        finally:
+            assert worker.shutdown(timeout=10)
+
+    failed = asyncio.run(scenario())
+    assert "no_such_module" in failed.message and not failed.engine_lost
