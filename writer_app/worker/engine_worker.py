@@ -5,12 +5,18 @@ asyncio loop through `loop.call_soon_threadsafe`. One `writer-engine` thread tak
 requests one at a time and hands each to the engine: in the app, a child process that
 owns the model (`engine_process`), so that nothing the model does — not even the parts
 of a load that hold Python's GIL for a second — can freeze the window; in tests, an
-`EngineHost` on the thread itself. Stopping is a flag set directly, never a queued
-message, so it takes effect between two tokens. Only the newest pane request matters: a
-new one drops older ones still waiting and interrupts one being computed.
+engine the caller passes in (`writer_app.host.EngineHost`) on the thread itself.
+Stopping is a flag set directly, never a queued message, so it takes effect between two
+tokens. Only the newest pane request matters: a new one drops older ones still waiting
+and interrupts one being computed.
 
-This module imports neither Qt nor torch: it is tested with plain asyncio, and the
-window can appear before torch has finished importing.
+When the engine's process dies, at any stage, the worker tells `on_engine_lost`
+listeners which model to load again (the one loading, else the one loaded), fails what
+was waiting for the lost model with the same loss, and the next request starts a fresh
+process.
+
+This module imports neither Qt nor torch nor the engine's side (`writer_app.host`): it
+is tested with plain asyncio, and the window can appear before torch has been imported.
 """
 
 from __future__ import annotations
