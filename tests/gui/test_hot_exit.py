@@ -213,3 +213,67 @@ def test_a_restore_puts_the_cursor_back_and_a_save_clears_the_restore_message(
     qtbot.keyClick(again.editor, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     assert document.read_text(encoding="utf-8") == "The beginning. 中间 The end."
     assert not again.message_bar.isVisible()
+
+
+def test_the_journal_follows_any_sequence_of_edits(make_window, writer_home):
+    """Random inserts, deletions, replacements, undos and whole-text changes (Chinese and
+    emoji included, which Qt counts as two units): the journal replays to the editor's
+    text. 25 sequences of up to 25 edits, derandomized."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+    from PySide6.QtGui import QTextCursor
+
+    from writer_app.documents.journal import journal_dir
+
+    window = make_window(load=None)
+    editor = window.editor
+    pieces = st.text(alphabet=st.sampled_from(list("ab \n中文😀é")), max_size=6)
+    edit = st.one_of(
+        st.tuples(st.just("insert"), st.floats(0, 1), pieces),
+        st.tuples(st.just("delete"), st.floats(0, 1), st.integers(1, 4)),
+        st.tuples(st.just("replace"), st.floats(0, 1), pieces),
+        st.tuples(st.just("undo"), st.just(0.0), st.just("")),
+        st.tuples(st.just("whole"), st.just(0.0), pieces))
+
+    @settings(max_examples=25, deadline=None, derandomize=True,
+              suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                     HealthCheck.too_slow])
+    @given(start=pieces, edits=st.lists(edit, min_size=1, max_size=25))
+    def run(start, edits):
+        editor.setPlainText(start)
+        editor.document().setModified(False)
+        window.hot_exit.journal.flush()
+        for kind, where, value in edits:
+            length = editor.document().characterCount() - 1
+            cursor = QTextCursor(editor.document())
+            position = round(where * length)
+            if 0xDC00 <= ord(editor.document().characterAt(position) or "\0") <= 0xDFFF:
+                position -= 1  # never inside a surrogate pair, where no cursor can go
+            cursor.setPosition(position)
+            if kind == "insert":
+                cursor.insertText(value)
+            elif kind == "delete":
+                for _ in range(value):
+                    cursor.movePosition(QTextCursor.MoveOperation.NextCharacter,
+                                        QTextCursor.MoveMode.KeepAnchor)
+                cursor.removeSelectedText()
+            elif kind == "replace":
+                cursor.movePosition(QTextCursor.MoveOperation.EndOfWord,
+                                    QTextCursor.MoveMode.KeepAnchor)
+                cursor.insertText(value)
+            elif kind == "undo":
+                editor.undo()
+            else:
+                editor.setPlainText(value)
+                editor.document().setModified(True)
+            if kind in ("insert", "whole"):
+                window.hot_exit.write_now()  # some writes in the middle of the sequence
+        window.hot_exit.write_now()
+        assert window.hot_exit.journal.flush()
+        states = [s for s in _journaled(journal_dir()) if s is not None]
+        if editor.document().isModified():
+            assert [s.text for s in states] == [editor.text()]
+        else:
+            assert states == []
+
+    run()

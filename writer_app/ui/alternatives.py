@@ -87,7 +87,7 @@ class ContinueThree(QObject):
         if self.access.busy():
             return
         cursor = self.editor.textCursor()
-        text = self.editor.text_before(cursor.selectionEnd())
+        text = self.editor.text_for_model(cursor.selectionEnd())
         self.message.emit(self.tr("Sampling three continuations…"))
         self.access.spawn(self._fetch(self._token(), text))
 

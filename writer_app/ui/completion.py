@@ -148,7 +148,7 @@ class CompletionController(QObject):
             self.message.emit(self.tr("Suggestions need a cursor, not a selection"))
             return
         self._requests += 1
-        text = self.editor.text_before(cursor.position())
+        text = self.editor.text_for_model(cursor.position())
         self._pending = self.access.spawn(self._fetch(self._requests, self._token(), text))
 
     def cancel_request(self) -> None:
@@ -331,7 +331,8 @@ class CompletionController(QObject):
         cursor = self.editor.textCursor()
         if self._options or self.is_pending or cursor.hasSelection() or self.access.busy():
             return
-        if not self.editor.text_before(cursor.position()).strip():
+        if not self.editor.recent_text(cursor.position()).strip() \
+                and not self.editor.text_before(cursor.position()).strip():
             return
         self.request()
 

@@ -115,6 +115,12 @@ class WriterEditor(QPlainTextEdit):
         """The whole document, exactly (toPlainText would turn no-break spaces into spaces)."""
         return plain_text(self.document().toRawText())
 
+    def setPlainText(self, text: str) -> None:
+        """Replace the whole text. Qt clears the modified flag here without emitting
+        modificationChanged: emit it, so the title and the journal learn of it."""
+        super().setPlainText(text)
+        self.document().modificationChanged.emit(self.document().isModified())
+
     def text_between(self, start: int, end: int) -> str:
         """The text between two Qt positions (Qt counts UTF-16 units, Python code points),
         read from the document's blocks: work in proportion to the span, not the document."""

@@ -13,7 +13,7 @@ import contextlib
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QWidget
 
 from writer_app import paths
@@ -26,6 +26,9 @@ from writer_app.ui.editor import WriterEditor
 from writer_app.ui.feedback import MessageSink
 from writer_app.ui.file_watch import CompareDialog, FileWatch
 from writer_app.ui.hot_exit import describe_age
+
+# Strings this part took over from the window keep the window's translation context.
+translate = QCoreApplication.translate
 
 APP_TITLE = "Writer"
 
@@ -99,11 +102,13 @@ class FileController(QObject):
             except WriterError as error:
                 self.messages.show_error(error.message, error.hint, topic="open")
                 return False
-            self.messages.show_status(self.tr("Opened {name}").format(name=path.name), 4000)
+            self.messages.show_status(
+                translate("MainWindow", "Opened {name}").format(name=path.name), 4000)
         else:
             self.document.new(path.absolute())
             self.messages.show_status(
-                self.tr("{name} will be created when you save").format(name=path.name), 6000)
+                translate("MainWindow", "{name} will be created when you save")
+                .format(name=path.name), 6000)
         self._set_path(self.document.path)
         self._remember(self.document.path)
         self.editor.moveCursor(self.editor.textCursor().MoveOperation.End)
@@ -126,7 +131,7 @@ class FileController(QObject):
     def reopen_with(self, encoding: str) -> bool:
         """File → Reopen with Encoding: for a file whose encoding was guessed wrong."""
         if self.path is None or not self.path.exists():
-            self.messages.show_status(self.tr("Save the document first"), 4000)
+            self.messages.show_status(translate("Preferences", "Save the document first"), 4000)
             return False
         if not self.confirm_discard():
             return False
@@ -165,7 +170,8 @@ class FileController(QObject):
         self._set_path(self.document.path)
         self._remember(path)
         self.messages.clear_topic("save", "restore", "file-watch")
-        self.messages.show_status(self.tr("Saved {name}").format(name=path.name), 4000)
+        self.messages.show_status(
+            translate("MainWindow", "Saved {name}").format(name=path.name), 4000)
         return True
 
     def _ask_overwrite(self, name: str) -> bool:
@@ -182,8 +188,8 @@ class FileController(QObject):
             return True
         buttons = QMessageBox.StandardButton
         answer = QMessageBox.question(
-            self.window, APP_TITLE, self.tr("Save the changes to {name}?").format(
-                name=self.path.name if self.path else self.tr("Untitled")),
+            self.window, APP_TITLE, translate("MainWindow", "Save the changes to {name}?").format(
+                name=self.path.name if self.path else translate("MainWindow", "Untitled")),
             buttons.Save | buttons.Discard | buttons.Cancel, buttons.Save)
         if answer == buttons.Save:
             return self.save()
@@ -288,11 +294,12 @@ class FileController(QObject):
             cursor.setPosition(max(0, min(position, self.editor.document().characterCount() - 1)))
             self.editor.setTextCursor(cursor)
             self.editor.ensureCursorVisible()
-        name = self.path.name if self.path else self.tr("Untitled")
+        name = self.path.name if self.path else translate("MainWindow", "Untitled")
         self.messages.show_info(
-            self.tr("Restored unsaved changes to {name} from {when}").format(
+            translate("MainWindow", "Restored unsaved changes to {name} from {when}").format(
                 name=name, when=describe_age(entry.saved_at)),
-            self.tr("they are not saved yet: press Ctrl+S to keep them"), topic="restore")
+            translate("MainWindow", "they are not saved yet: press Ctrl+S to keep them"),
+            topic="restore")
 
     # ---- recent files -----------------------------------------------------------------------
 
@@ -308,7 +315,7 @@ class FileController(QObject):
             action = menu.addAction(file)
             action.triggered.connect(lambda _=False, f=file: self._open_recent(f))
         if not files:
-            menu.addAction(self.tr("(none yet)")).setEnabled(False)
+            menu.addAction(translate("MainWindow", "(none yet)")).setEnabled(False)
 
     def _open_recent(self, file: str) -> None:
         if self.confirm_discard():

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
 from writer_app.ui.editor import WriterEditor
 from writer_app.ui.feedback import MessageSink
@@ -20,6 +20,9 @@ from writer_app.ui.status_bar import StatusIndicators
 from writer_app.ui.tasks import TaskSet
 from writer_app.ui.token_pane import NextTokensPane, visible_token
 from writer_app.worker import EngineWorker, GenerationStream, LiveParams, WorkerError
+
+# Strings this part took over from the window keep the window's translation context.
+translate = QCoreApplication.translate
 
 if TYPE_CHECKING:
     from writer_app.boundary.results import Step
@@ -144,7 +147,8 @@ class GenerationController(QObject):
         except WorkerError as error:
             if not error.cancelled and not self._closing:
                 self.messages.show_error(
-                    self.tr("Generation failed: {reason}").format(reason=error.message),
+                    translate("MainWindow", "Generation failed: {reason}")
+                    .format(reason=error.message),
                     error.hint, error.details, topic=TOPIC)
         finally:
             if not self._closing:
@@ -161,12 +165,13 @@ class GenerationController(QObject):
             return
         chosen = next((t for t in step.alternatives if t.id == step.token_id), None)
         if chosen:
-            heading = self.tr("Token {n}: drew “{token}” ({percent}% under the settings)").format(
-                n=step.index + 1, token=visible_token(chosen),
+            heading = translate(
+                "MainWindow", "Token {n}: drew “{token}” ({percent}% under the settings)"
+            ).format(n=step.index + 1, token=visible_token(chosen),
                 percent=f"{chosen.sampled_prob * 100:.0f}")
         else:
-            heading = self.tr("Token {n}: drew a token outside the top list").format(
-                n=step.index + 1)
+            heading = translate("MainWindow", "Token {n}: drew a token outside the top list"
+                                ).format(n=step.index + 1)
         self.pane.show_tokens(step.alternatives, heading, chosen_id=step.token_id)
 
     def _show_summary(self, summary: GenerationSummary) -> None:
@@ -175,18 +180,18 @@ class GenerationController(QObject):
             self.indicators.show_context(summary.context.used + summary.tokens,
                                          summary.context.window, summary.context.dropped)
         reason = self._stop_reason_text(summary.stop_reason)
-        seed = self.tr(", seed {seed}").format(seed=summary.seed) \
+        seed = translate("MainWindow", ", seed {seed}").format(seed=summary.seed) \
             if summary.seed is not None else ""
         self.messages.show_status(
-            self.tr("{tokens} tokens at {rate}/s — {reason}").format(
+            translate("MainWindow", "{tokens} tokens at {rate}/s — {reason}").format(
                 tokens=summary.tokens, rate=f"{summary.tokens_per_second:.1f}",
                 reason=reason) + seed, 8000)
 
     def _stop_reason_text(self, reason: str) -> str:
-        texts = {"eos": self.tr("the model ended the text"),
-                 "length": self.tr("reached the length limit"),
-                 "cancelled": self.tr("stopped"),
-                 "context-full": self.tr("the context window is full")}
+        texts = {"eos": translate("MainWindow", "the model ended the text"),
+                 "length": translate("MainWindow", "reached the length limit"),
+                 "cancelled": translate("MainWindow", "stopped"),
+                 "context-full": translate("MainWindow", "the context window is full")}
         return texts.get(reason, reason)
 
     def shut_down(self) -> None:

@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer
-from PySide6.QtGui import QTextDocument
 
 from writer_app.documents.document import Document
 from writer_app.documents.journal import Journal, JournalEntry
+from writer_app.ui.editor import WriterEditor
 
 # The journal is written this long after the first unsaved change, and again every this
 # long while typing goes on: at most about a second of typing can be lost.
@@ -26,27 +26,26 @@ class HotExit(QObject):
     The first change after an open or a save schedules a snapshot of the whole text;
     every later change is recorded as the edit it was (`DocumentJournal.edit`), and what
     was recorded is handed to the journal's thread at most JOURNAL_DELAY_MS later.
-    `text_document` says when the text changes; `document` says what to keep;
+    `editor` says when and where the text changes; `document` says what to keep;
     `details` adds what else a restore needs (the instructions); `restore` puts an entry
-    back into the window; `text_between` reads the inserted text of an edit.
+    back into the window.
     """
 
-    def __init__(self, text_document: QTextDocument, document: Document,
+    def __init__(self, editor: WriterEditor, document: Document,
                  details: Callable[[], dict[str, Any]],
                  restore: Callable[[JournalEntry], None],
-                 text_between: Callable[[int, int], str],
-                 cursor: Callable[[], int],
                  journal: Journal | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        self.editor = editor
         self.document = document
         self.journal = journal or Journal()
         self.document_id = Journal.new_document_id()
         self.entries = self.journal.document(self.document_id)
         self._details = details
         self._restore = restore
-        self._text_between = text_between
-        self._cursor = cursor
         self._snapshot_due = True  # the next write takes the whole text
+        self._length = self._units()  # of the text as journaled (UTF-16 units)
+        text_document = editor.document()
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(JOURNAL_DELAY_MS)
@@ -65,10 +64,23 @@ class HotExit(QObject):
         if not self._timer.isActive() and self.document.modified:
             self._timer.start()
 
+    def _units(self) -> int:
+        return self.editor.document().characterCount() - 1  # less the last block's end
+
     def _on_contents_change(self, position: int, removed: int, added: int) -> None:
+        length = self._units()
         if not self._snapshot_due:
-            self.entries.edit(position, removed,
-                              self._text_between(position, position + added) if added else "")
+            # Qt's counts may include the last block's end (setPlainText reports one unit
+            # more than it added): bring them back to what the text's lengths allow.
+            old = self._length
+            removed = min(removed, max(0, old - position))
+            added = length - (old - removed)
+            if position > old or added < 0:
+                self._snapshot_due = True  # counts that cannot be followed: start afresh
+            else:
+                self.entries.edit(position, removed, self.editor.text_between(
+                    position, position + added) if added else "")
+        self._length = length
         self.note_change()
 
     def _on_modification_changed(self, modified: bool) -> None:
@@ -90,6 +102,7 @@ class HotExit(QObject):
         path = str(document.path) if document.path else None
         if self._snapshot_due or self.entries.needs_snapshot:
             self._snapshot_due = False
+            self._length = self._units()
             self.entries.snapshot(document.text(), self._cursor(), path=path, modified=True,
                                   extra=extra)
             return
@@ -97,6 +110,9 @@ class HotExit(QObject):
         self.entries.set_path(path)
         self.entries.set_extra(extra)
         self.entries.flush()
+
+    def _cursor(self) -> int:
+        return self.editor.textCursor().position()
 
     def keep_for_next_start(self) -> bool:
         """At a close with unsaved changes: write them now, to be restored next time."""

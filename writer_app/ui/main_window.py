@@ -154,11 +154,8 @@ class MainWindow(QMainWindow):
         self.completion = CompletionController(self.editor, access, self.settings, parent=self)
         self.continue_three = ContinueThree(self.editor, access, self.probabilities,
                                             parent=self)
-        self.hot_exit = HotExit(self.editor.document(), self.files.document,
-                                self._journal_details, self.files.restore_unsaved,
-                                self.editor.text_between,
-                                lambda: self.editor.textCursor().position(), journal,
-                                parent=self)
+        self.hot_exit = HotExit(self.editor, self.files.document, self._journal_details,
+                                self.files.restore_unsaved, journal, parent=self)
 
     def _name_parts(self) -> None:
         """The status bar's widgets and the actions, under the names tests and tools use."""
@@ -196,8 +193,8 @@ class MainWindow(QMainWindow):
         self.models.loadFailed.connect(lambda _message: self._update_actions())
         self.models.lost.connect(self._on_model_lost)
         self.generation.stateChanged.connect(self._on_generation_state)
+        self.generation.finished.connect(self.probabilities.finish)  # before the news
         self.generation.finished.connect(self._on_generation_finished)
-        self.generation.finished.connect(self.probabilities.finish)
         self.files.pathChanged.connect(self._show_path)
         self.completion.message.connect(lambda text: self.show_status(text, 5000))
         self.continue_three.message.connect(lambda text: self.show_status(text))

@@ -6,12 +6,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QCoreApplication, QSize, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QStyle, QWidget
 
 if TYPE_CHECKING:
     from writer_app.ui.main_window import MainWindow
+
+# The menus are the window's: their texts keep the window's translation context.
+translate = QCoreApplication.translate
 
 
 def make_action(window: QWidget, text: str, slot: Callable[[], Any],
@@ -52,7 +55,6 @@ class WindowActions:
 def build_menus(window: MainWindow) -> WindowActions:
     """Menus and the toolbar for `window`, whose parts (files, models, generation, ...)
     are built already."""
-    tr = window.tr
     pixmap = QStyle.StandardPixmap
     files, models = window.files, window.models
 
@@ -60,62 +62,68 @@ def build_menus(window: MainWindow) -> WindowActions:
             icon: QStyle.StandardPixmap | None = None) -> QAction:
         return make_action(window, text, slot, tuple(shortcuts), tip, icon)
 
-    open_action = act(tr("&Open…"), files.open_dialog, QKeySequence.StandardKey.Open)
-    save = act(tr("&Save"), window.save, QKeySequence.StandardKey.Save)
-    save_as = act(tr("Save &As…"), window.save_as, "Ctrl+Shift+S")
-    new = act(tr("&New"), window.new_document, QKeySequence.StandardKey.New)
-    quit_action = act(tr("&Quit"), window.close, QKeySequence.StandardKey.Quit)
-    continue_ = act(tr("&Continue"), window.continue_text, "Ctrl+Return", "Ctrl+Enter",
-                    tip=tr("Let the model continue the text before the cursor (Ctrl+Enter)"),
-                    icon=pixmap.SP_MediaPlay)
-    stop = act(tr("S&top"), window.stop, "Esc", tip=tr("Stop the generation (Esc)"),
+    standard = QKeySequence.StandardKey
+    open_action = act(translate("MainWindow", "&Open…"), files.open_dialog, standard.Open)
+    save = act(translate("MainWindow", "&Save"), window.save, standard.Save)
+    save_as = act(translate("MainWindow", "Save &As…"), window.save_as, "Ctrl+Shift+S")
+    new = act(translate("MainWindow", "&New"), window.new_document, standard.New)
+    quit_action = act(translate("MainWindow", "&Quit"), window.close, standard.Quit)
+    continue_ = act(
+        translate("MainWindow", "&Continue"), window.continue_text, "Ctrl+Return", "Ctrl+Enter",
+        tip=translate("MainWindow",
+                      "Let the model continue the text before the cursor (Ctrl+Enter)"),
+        icon=pixmap.SP_MediaPlay)
+    stop = act(translate("MainWindow", "S&top"), window.stop, "Esc",
+               tip=translate("MainWindow", "Stop the generation (Esc)"),
                icon=pixmap.SP_MediaStop)
-    retry = act(tr("&Retry"), window.retry, "Ctrl+R",
-                tip=tr("Replace the last generation with a new sample (Ctrl+R)"),
+    retry = act(translate("MainWindow", "&Retry"), window.retry, "Ctrl+R",
+                tip=translate("MainWindow",
+                              "Replace the last generation with a new sample (Ctrl+R)"),
                 icon=pixmap.SP_BrowserReload)
-    choose_model = act(tr("&Choose Model…"), models.choose, "Ctrl+Shift+M",
-                       tip=tr("Choose the model, device and precision"))
-    default_model = act(tr("&Default Model"), lambda: window.load_model("default"))
-    folder = act(tr("Open Model &Folder…"), models.open_folder)
-    gguf = act(tr("Open &GGUF File…"), models.open_gguf_file)
-    hub = act(tr("Load from &Hub…"), models.enter_hub_id)
-    cancel_load = act(tr("C&ancel Loading"), models.cancel)
-    insert = [act(tr("Insert Candidate {n}").format(n=n),
+    choose_model = act(translate("MainWindow", "&Choose Model…"), models.choose, "Ctrl+Shift+M",
+                       tip=translate("MainWindow", "Choose the model, device and precision"))
+    default_model = act(translate("MainWindow", "&Default Model"),
+                        lambda: window.load_model("default"))
+    folder = act(translate("MainWindow", "Open Model &Folder…"), models.open_folder)
+    gguf = act(translate("MainWindow", "Open &GGUF File…"), models.open_gguf_file)
+    hub = act(translate("MainWindow", "Load from &Hub…"), models.enter_hub_id)
+    cancel_load = act(translate("MainWindow", "C&ancel Loading"), models.cancel)
+    insert = [act(translate("MainWindow", "Insert Candidate {n}").format(n=n),
                   lambda n=n: window.insert_candidate(n - 1), f"Alt+{n}")
               for n in range(1, 10)]
 
     menus = window.menuBar()
-    file_menu = menus.addMenu(tr("&File"))
+    file_menu = menus.addMenu(translate("MainWindow", "&File"))
     file_menu.addActions([new, open_action])
-    recent_menu = file_menu.addMenu(tr("Open &Recent"))
+    recent_menu = file_menu.addMenu(translate("MainWindow", "Open &Recent"))
     recent_menu.aboutToShow.connect(lambda: files.fill_recent_menu(recent_menu))
     file_menu.addActions([save, save_as])
     file_menu.addMenu(window.preferences.encoding_menu())
     file_menu.addSeparator()
     file_menu.addAction(quit_action)
 
-    edit_menu = menus.addMenu(tr("&Edit"))
-    undo = act(tr("&Undo"), window.editor.undo, QKeySequence.StandardKey.Undo)
-    redo = act(tr("&Redo"), window.editor.redo, QKeySequence.StandardKey.Redo)
+    edit_menu = menus.addMenu(translate("MainWindow", "&Edit"))
+    undo = act(translate("MainWindow", "&Undo"), window.editor.undo, QKeySequence.StandardKey.Undo)
+    redo = act(translate("MainWindow", "&Redo"), window.editor.redo, QKeySequence.StandardKey.Redo)
     for action in (undo, redo):
         action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)  # the editor's own
     edit_menu.addActions([undo, redo])
     edit_menu.addSeparator()
     edit_menu.addActions([continue_, window.continue_three.action, stop, retry])
-    insert_menu = edit_menu.addMenu(tr("Insert &Candidate"))
+    insert_menu = edit_menu.addMenu(translate("MainWindow", "Insert &Candidate"))
     insert_menu.addActions(insert)
     edit_menu.addSeparator()
     edit_menu.addActions(window.completion.actions())
     menus.addMenu(window.preferences.presets_menu())
 
-    model_menu = menus.addMenu(tr("&Model"))
+    model_menu = menus.addMenu(translate("MainWindow", "&Model"))
     model_menu.addActions([choose_model, default_model])
     model_menu.addSeparator()
     model_menu.addActions([folder, gguf, hub])
     model_menu.addSeparator()
     model_menu.addAction(cancel_load)
 
-    view_menu = menus.addMenu(tr("&View"))
+    view_menu = menus.addMenu(translate("MainWindow", "&View"))
     view_menu.addAction(window.pane_dock.toggleViewAction())
     view_menu.addAction(window.sampling_dock.toggleViewAction())
     view_menu.addSeparator()
@@ -124,16 +132,17 @@ def build_menus(window: MainWindow) -> WindowActions:
     view_menu.addSeparator()
     view_menu.addActions(window.probabilities.actions())
     view_menu.addAction(window.versions_dock.toggleViewAction())
-    instructions = QAction(tr("&Instructions / Memory"), window, checkable=True)
+    instructions = QAction(translate("MainWindow", "&Instructions / Memory"), window,
+                           checkable=True)
     instructions.toggled.connect(window.instructions.set_expanded)
     window.instructions.toggled.connect(instructions.setChecked)
     view_menu.addAction(instructions)
 
-    help_menu = menus.addMenu(tr("&Help"))
-    help_menu.addAction(act(tr("&About Writer"), window.show_about))
-    help_menu.addAction(act(tr("&Copy Diagnostics"), window.copy_diagnostics))
+    help_menu = menus.addMenu(translate("MainWindow", "&Help"))
+    help_menu.addAction(act(translate("MainWindow", "&About Writer"), window.show_about))
+    help_menu.addAction(act(translate("MainWindow", "&Copy Diagnostics"), window.copy_diagnostics))
 
-    toolbar = window.addToolBar(tr("Generation"))
+    toolbar = window.addToolBar(translate("MainWindow", "Generation"))
     toolbar.setObjectName("generationToolbar")
     toolbar.setMovable(False)
     toolbar.setIconSize(QSize(18, 18))

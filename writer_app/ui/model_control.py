@@ -11,7 +11,7 @@ import asyncio
 import logging
 import time
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QWidget
 
 from writer_app.settings import Settings
@@ -20,6 +20,9 @@ from writer_app.ui.model_dialog import ModelChoice, ModelDialog
 from writer_app.ui.status_bar import StatusIndicators
 from writer_app.ui.tasks import TaskSet
 from writer_app.worker import EngineWorker, Failure, ModelInfo, WorkerError
+
+# Strings this part took over from the window keep the window's translation context.
+translate = QCoreApplication.translate
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +71,7 @@ class ModelController(QObject):
         self.indicators.show_loading(True)
         self.messages.show_status(
             self.tr("Loading {spec} again: its process stopped…").format(spec=choice.spec)
-            if again else self.tr("Loading {spec}…").format(spec=choice.spec))
+            if again else translate("MainWindow", "Loading {spec}…").format(spec=choice.spec))
         loading = self.worker.load(choice.spec, choice.device, choice.dtype,
                                    on_progress=self._on_progress)  # queued now, in order
         self.tasks.spawn(self._load(choice, self._loads, loading))
@@ -95,19 +98,21 @@ class ModelController(QObject):
         self.settings.set("model.device", choice.device)
         self.settings.set("model.dtype", choice.dtype)
         self.indicators.show_model(info)
-        self.messages.show_status(self.tr("{name} is ready").format(name=info.name), 4000)
+        self.messages.show_status(
+            translate("MainWindow", "{name} is ready").format(name=info.name), 4000)
         self.messages.clear_topic(TOPIC)
         self.loaded.emit(info)
 
     def _report_failure(self, choice: ModelChoice, error: WorkerError) -> None:
         if error.cancelled:
             self.messages.show_status(
-                self.tr("Loading cancelled; still using {name}").format(name=self.info.name)
-                if self.info else self.tr("Loading cancelled"), 6000)
+                translate("MainWindow", "Loading cancelled; still using {name}")
+                .format(name=self.info.name)
+                if self.info else translate("MainWindow", "Loading cancelled"), 6000)
             return
-        message = self.tr("Could not load {spec}: {reason}").format(
+        message = translate("MainWindow", "Could not load {spec}: {reason}").format(
             spec=choice.spec, reason=error.message)
-        kept = (self.tr("still using {name}; ").format(name=self.info.name)
+        kept = (translate("MainWindow", "still using {name}; ").format(name=self.info.name)
                 if self.info else "")
         self.messages.show_error(message, kept + error.hint, error.details, topic=TOPIC)
         self.messages.show_status("")

@@ -11,7 +11,7 @@ import asyncio
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Signal
 
 from writer_app.boundary.params import SamplingParams
 from writer_app.ui.editor import WriterEditor
@@ -19,6 +19,9 @@ from writer_app.ui.status_bar import StatusIndicators
 from writer_app.ui.tasks import TaskSet
 from writer_app.ui.token_pane import NextTokensPane
 from writer_app.worker import EngineWorker, LiveParams, WorkerError
+
+# Strings this part took over from the window keep the window's translation context.
+translate = QCoreApplication.translate
 
 if TYPE_CHECKING:
     from writer_app.boundary.results import NextTokens
@@ -125,9 +128,9 @@ class PaneController(QObject):
         before = " ".join(recent.split())
         tail = before[-HEADING_CHARACTERS:]
         if not tail:
-            return self.tr("At the start of the document")
+            return translate("MainWindow", "At the start of the document")
         more = len(before) > HEADING_CHARACTERS or position > HEADING_CHARACTERS * 4
-        return self.tr("After “{text}”").format(text=f"…{tail}" if more else tail)
+        return translate("MainWindow", "After “{text}”").format(text=f"…{tail}" if more else tail)
 
     def insert_candidate(self, index: int) -> None:
         """Alt+1…9: insert that row's token."""

@@ -134,7 +134,7 @@ class ProbabilityController(QObject):
                           relative_tokens(self.passages.tokens, branches.start, branches.end))
 
     def _text(self, start: int, end: int) -> str:
-        return self.editor.text_before(end)[len(self.editor.text_before(start)):]
+        return self.editor.text_between(start, end)
 
     def current_branches(self) -> Branches | None:
         """The passage at the cursor, else the latest one (if still in the document)."""

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QCoreApplication, QObject
 from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QToolButton
 
 from writer_app.worker import ModelInfo
+
+# Strings this part took over from the window keep the window's translation context.
+translate = QCoreApplication.translate
 
 
 class StatusIndicators(QObject):
@@ -19,20 +22,21 @@ class StatusIndicators(QObject):
         self.load_progress.setTextVisible(False)
         self.load_progress.hide()
         self.cancel_load_button = QToolButton()
-        self.cancel_load_button.setText(self.tr("Cancel"))
-        self.cancel_load_button.setToolTip(self.tr("Stop loading; the current model stays"))
+        self.cancel_load_button.setText(translate("MainWindow", "Cancel"))
+        self.cancel_load_button.setToolTip(
+            translate("MainWindow", "Stop loading; the current model stays"))
         self.cancel_load_button.hide()
-        self.model_label = QLabel(self.tr("No model"))
+        self.model_label = QLabel(translate("MainWindow", "No model"))
         self.device_label = QLabel()
         self.dtype_label = QLabel()
         self.speed_label = QLabel()
         self.context_label = QLabel()
-        self.model_label.setToolTip(self.tr("The loaded model"))
-        self.device_label.setToolTip(self.tr("Where the model runs"))
-        self.dtype_label.setToolTip(self.tr("The precision the model computes in"))
-        self.speed_label.setToolTip(self.tr("Speed of the last generation"))
+        self.model_label.setToolTip(translate("MainWindow", "The loaded model"))
+        self.device_label.setToolTip(translate("MainWindow", "Where the model runs"))
+        self.dtype_label.setToolTip(translate("MainWindow", "The precision the model computes in"))
+        self.speed_label.setToolTip(translate("MainWindow", "Speed of the last generation"))
         self.context_label.setToolTip(
-            self.tr("Tokens of text given to the model / the most it takes"))
+            translate("MainWindow", "Tokens of text given to the model / the most it takes"))
         for widget in (self.load_progress, self.cancel_load_button, self.model_label,
                        self.device_label, self.dtype_label, self.speed_label,
                        self.context_label):
@@ -63,8 +67,8 @@ class StatusIndicators(QObject):
 
     def show_model(self, info: ModelInfo | None) -> None:
         if info is None:
-            self.model_label.setText(self.tr("No model"))
-            self.model_label.setToolTip(self.tr("The loaded model"))
+            self.model_label.setText(translate("MainWindow", "No model"))
+            self.model_label.setToolTip(translate("MainWindow", "The loaded model"))
             self.device_label.clear()  # never show a model that is gone
             self.dtype_label.clear()
             return
@@ -72,18 +76,19 @@ class StatusIndicators(QObject):
         self.model_label.setToolTip(f"{info.name}\n{info.spec}")
         self.device_label.setText(info.device)
         self.dtype_label.setText(info.short_precision)
-        self.dtype_label.setToolTip(self.tr("Precision: {precision}").format(
+        self.dtype_label.setToolTip(translate("MainWindow", "Precision: {precision}").format(
             precision=info.precision))
         self.show_context(0, info.context_window)
 
     def show_speed(self, tokens_per_second: float) -> None:
-        self.speed_label.setText(self.tr("{rate} tokens/s").format(
+        self.speed_label.setText(translate("MainWindow", "{rate} tokens/s").format(
             rate=f"{tokens_per_second:.1f}"))
 
     def show_context(self, used: int, window: int, dropped: int = 0) -> None:
-        self.context_label.setText(self.tr("Context {used} / {window}").format(
+        self.context_label.setText(translate("MainWindow", "Context {used} / {window}").format(
             used=f"{used:,}", window=f"{window:,}"))
         self.context_label.setToolTip(
-            self.tr("Tokens of text given to the model / the most it takes")
-            + ("\n" + self.tr("The oldest {count} tokens did not fit and were left out.")
+            translate("MainWindow", "Tokens of text given to the model / the most it takes")
+            + ("\n" + translate("MainWindow",
+                                "The oldest {count} tokens did not fit and were left out.")
                .format(count=dropped) if dropped else ""))
