@@ -26,6 +26,7 @@ SNAPSHOT, EDITS = b"S", b"E"
 # Native-order UTF-16, so the text can live in an array of 16-bit code units.
 _UTF16 = "utf-16-le" if sys.byteorder == "little" else "utf-16-be"
 _MAX_HEADER = 64
+_ENCODE_SLICE = 256 * 1024  # characters encoded per interpreter-lock hold
 
 
 @dataclass
@@ -48,10 +49,16 @@ def encode_record(kind: bytes, payload: bytes) -> bytes:
 
 
 def snapshot_record(meta: dict[str, Any], text: str) -> bytes:
-    """A full record; `meta` holds everything but the text (JSON, one line)."""
-    payload = (json.dumps({"version": FORMAT_VERSION, **meta}, ensure_ascii=False).encode()
-               + b"\n" + text.encode("utf-8", "surrogatepass"))
-    return encode_record(SNAPSHOT, payload)
+    """A full record; `meta` holds everything but the text (JSON, one line).
+
+    The text is encoded a slice at a time: one encode of 10 MB holds the interpreter
+    lock for tens of milliseconds, a stall the window's keystrokes would feel.
+    """
+    parts = [json.dumps({"version": FORMAT_VERSION, **meta}, ensure_ascii=False).encode(),
+             b"\n"]
+    parts.extend(text[start:start + _ENCODE_SLICE].encode("utf-8", "surrogatepass")
+                 for start in range(0, len(text), _ENCODE_SLICE))
+    return encode_record(SNAPSHOT, b"".join(parts))
 
 
 def edits_record(batch: dict[str, Any]) -> bytes:
