@@ -138,7 +138,7 @@ class ModelController(QObject):
         suffices — is left to the user)."""
         if self._closing:
             return
-        wanted = self._loading or (self.choice if self.info is not None else None)
+        wanted = self._to_load_again(failure)
         self.info = None
         self.indicators.show_model(None)
         self.lost.emit()
@@ -150,12 +150,25 @@ class ModelController(QObject):
                     "loading the model again" if wanted and not again else "not reloading")
         if wanted is not None and not again:
             self.load(wanted.spec, wanted.device, wanted.dtype, again=True)
+        elif wanted is None and self.is_loading and hasattr(failure, "model"):
+            return  # the load that found the engine dead goes ahead in a fresh process
         else:
             if self.is_loading:
                 self._loads += 1  # the load under way failed with the process: end it here
                 self._end_loading()
             self.messages.show_error(failure.message, failure.hint, topic=TOPIC)
             self.messages.show_status("")
+
+    def _to_load_again(self, failure: Failure) -> ModelChoice | None:
+        """The model to load again after the engine died: the worker says which (the one
+        it was loading, else the one it had); one that does not say, the newest load under
+        way, else the loaded model."""
+        if not hasattr(failure, "model"):
+            return self._loading or (self.choice if self.info is not None else None)
+        request = failure.model
+        if request is None:
+            return None
+        return ModelChoice(request.spec, request.device, request.dtype)
 
     # ---- choosing ---------------------------------------------------------------------------
 
