@@ -151,6 +151,11 @@ def test_the_largest_seed_can_be_typed_and_one_more_cannot(qtbot):
     with qtbot.waitSignal(panel.paramsChanged) as changed:
         qtbot.keyClick(panel.seed, Qt.Key.Key_Return)
     assert changed.args[0].seed == 12345 and panel.seed.text() == "12345"
+    panel.seed.clear()
+    panel.seed.insert("0" * 5000 + "7")  # leading zeros: int() alone would refuse these
+    with qtbot.waitSignal(panel.paramsChanged) as changed:
+        qtbot.keyClick(panel.seed, Qt.Key.Key_Return)
+    assert changed.args[0].seed == 7
 
 
 def test_the_model_dialog_lists_models_and_returns_the_choice(qtbot):
@@ -212,3 +217,27 @@ def test_the_message_bar_says_what_went_wrong_and_what_to_do(qtbot):
     assert bar.isVisibleTo(bar.parentWidget() or bar) and not bar.isHidden()
     bar.dismiss()
     assert bar.isHidden()
+
+
+def test_the_seed_validator_takes_any_text_and_accepts_only_valid_seeds(qapp):
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+    from PySide6.QtGui import QValidator
+
+    from writer_app.boundary.params import SEED_BOUNDS
+    from writer_app.ui.sampling_panel import WholeNumberValidator
+
+    validator = WholeNumberValidator(int(SEED_BOUNDS.minimum), int(SEED_BOUNDS.maximum))
+
+    @settings(max_examples=300, deadline=None, derandomize=True)
+    @given(text=st.one_of(
+        st.text(), st.integers(-(10**30), 10**30).map(str),
+        st.tuples(st.integers(1, 6000), st.sampled_from("09")).map(lambda t: t[1] * t[0])))
+    def check(text):
+        state, _, _ = validator.validate(text, len(text))
+        # Python's own int() refuses over 4300 digits: leading zeros are cut first.
+        digits = (text.lstrip("0") or "0") if text.isascii() and text.isdigit() else None
+        valid = digits is not None and len(digits) < 4300 and SEED_BOUNDS.contains(int(digits))
+        assert (state == QValidator.State.Acceptable) == valid, text[:40]
+
+    check()

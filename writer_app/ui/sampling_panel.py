@@ -128,15 +128,22 @@ class WholeNumberValidator(QValidator):
         super().__init__(parent)
         self.minimum, self.maximum = minimum, maximum
 
-    def validate(self, text: str, position: int) -> tuple[QValidator.State, str, int]:
+    def number(self, text: str) -> int | None:
+        """The whole number `text` spells (spaces around it aside), or None."""
         digits = text.strip()
-        if not digits:
+        if not digits or not digits.isascii() or not digits.isdigit():
+            return None
+        # Length first: int() of thousands of digits (leading zeros too) would raise.
+        significant = digits.lstrip("0") or "0"
+        return int(significant) if len(significant) <= len(str(self.maximum)) else None
+
+    def validate(self, text: str, position: int) -> tuple[QValidator.State, str, int]:
+        if not text.strip():
             return QValidator.State.Intermediate, text, position
-        # Length first: int() of thousands of pasted digits would raise.
-        if len(digits) > len(str(self.maximum)) or not digits.isascii() \
-                or not digits.isdigit() or int(digits) > self.maximum:
+        number = self.number(text)
+        if number is None or number > self.maximum:
             return QValidator.State.Invalid, text, position
-        if digits != text or int(digits) < self.minimum:
+        if text.strip() != text or number < self.minimum:
             return QValidator.State.Intermediate, text, position
         return QValidator.State.Acceptable, text, position
 
@@ -156,7 +163,8 @@ class SeedEdit(QLineEdit):
     def __init__(self, bounds: Bounds, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._value = int(bounds.minimum)
-        self.setValidator(WholeNumberValidator(int(bounds.minimum), int(bounds.maximum), self))
+        self._validator = WholeNumberValidator(int(bounds.minimum), int(bounds.maximum), self)
+        self.setValidator(self._validator)
         self.setText(str(self._value))
         self.setAlignment(Qt.AlignmentFlag.AlignRight)
         self.editingFinished.connect(self._apply)
@@ -173,8 +181,8 @@ class SeedEdit(QLineEdit):
             self.valueChanged.emit(self._value)
 
     def _apply(self) -> None:
-        value = int(self.text())
-        if value != self._value:
+        value = self._validator.number(self.text())
+        if value is not None and value != self._value:
             self._value = value
             self.valueChanged.emit(value)
 
