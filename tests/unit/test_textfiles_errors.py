@@ -106,3 +106,12 @@ def test_an_unknown_error_keeps_the_systems_words_and_never_ends_in_a_colon(tmp_
     assert "space" not in error.hint and "unchanged" in error.hint
     bare = file_error(OSError(), tmp_path / "a.txt", "read")
     assert not bare.message.rstrip().endswith(":")
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX symbolic links")
+def test_a_link_whose_target_folder_is_gone_names_that_folder(tmp_path):
+    (tmp_path / "story.txt").symlink_to(tmp_path / "moved" / "story.txt")
+    with pytest.raises(SaveFailedError) as caught:
+        save_text_file(tmp_path / "story.txt", "text")
+    assert f"{tmp_path / 'moved'} no longer exists" in caught.value.message
+    assert (tmp_path / "story.txt").is_symlink()

@@ -11,12 +11,13 @@ the open says so beforehand in `TextFile.warning`.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import errno
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from writer_app.atomic import write_bytes_atomically
+from writer_app.atomic import resolve_links, write_bytes_atomically
 from writer_app.errors import WriterError
 
 # UTF-16/32 with a byte-order mark, in a given byte order: Python's "utf-16" reads either
@@ -233,6 +234,9 @@ def file_error(error: OSError, path: Path, action: Literal["save", "read"]) -> W
     whose `message` and `hint` the window shows as they are.
     """
     path = Path(path)
+    folder = path.parent
+    with contextlib.suppress(OSError):  # through a link, the folder that failed is the target's
+        folder = resolve_links(path).parent
     known = _FILE_ERRORS.get(error.errno) if error.errno is not None else None
     if known is None:
         cause = error.strerror or str(error) or type(error).__name__
@@ -240,7 +244,7 @@ def file_error(error: OSError, path: Path, action: Literal["save", "read"]) -> W
         read_hint = "check that the file exists and you may read it, then try again"
     else:
         cause, save_hint, read_hint = known
-    cause = cause.format(name=path.name, folder=str(path.parent))
+    cause = cause.format(name=path.name, folder=str(folder))
     if action == "save":
         return SaveFailedError(f"Could not save {path.name}: {cause}", save_hint)
     return UnreadableFileError(f"Cannot read {path.name}: {cause}", read_hint)
