@@ -106,3 +106,20 @@ def test_a_loader_is_named_by_path_and_a_bad_name_fails_the_load_not_the_engine(
 
     failed = asyncio.run(scenario())
     assert "no_such_module" in failed.message and not failed.engine_lost
+
+
+def test_the_values_that_cross_between_the_processes_pickle():
+    import pickle
+
+    from writer_app.boundary.messages import Failure, ModelInfo
+
+    values = [
+        LoadRequest("default", "cpu", "auto", backend="transformers"),
+        LoaderRef("tests.unit.child_loaders:gated_loader", {"gate": "/tmp/gate"}),
+        ModelInfo("m", "m", "cpu", "float32", "float32", 8, backend="fake",
+                  capabilities=Capabilities.lacking(seed="no seeds here")),
+        Failure("The engine stopped unexpectedly", "", engine_lost=True,
+                model=LoadRequest("default")),
+    ]
+    for value in values:
+        assert pickle.loads(pickle.dumps(value)) == value
