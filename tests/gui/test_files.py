@@ -133,3 +133,38 @@ def test_an_unreadable_file_error_stays_after_the_model_loads(qtbot, make_window
     assert window.message_bar.message() == shown  # an info line never hides an error
     window.message_bar.dismiss()
     assert "Something pleasant" in window.message_bar.message()  # shown once it is read
+
+
+def test_compare_shows_both_texts_and_can_keep_mine(qtbot, make_window, tmp_path):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QPlainTextEdit
+
+    from writer_app.ui.file_watch import CompareDialog
+
+    path = tmp_path / "notes.txt"
+    path.write_text("first line\n", encoding="utf-8")
+    window = make_window(load=None)
+    assert window.open_path(path)
+    type_text(qtbot, window, "mine")
+    append_from_outside(path, "theirs\n")
+    bar = window.message_bar
+    qtbot.waitUntil(lambda: bar.button("Compare…") is not None, timeout=TIMEOUT)
+    shown: list[str] = []
+    poll = QTimer()
+
+    def keep_mine_once_shown() -> None:  # runs inside the dialog's own event loop
+        dialogs = [w for w in QApplication.topLevelWidgets()
+                   if isinstance(w, CompareDialog) and w.isVisible()]
+        if dialogs:
+            poll.stop()
+            shown.append(dialogs[0].findChild(QPlainTextEdit).toPlainText())
+            dialogs[0].keep_button.click()
+
+    poll.timeout.connect(keep_mine_once_shown)
+    poll.start(10)
+    qtbot.mouseClick(bar.button("Compare…"), Qt.MouseButton.LeftButton)
+    poll.stop()
+    assert shown and "-theirs" in shown[0].splitlines() and "+mine" in shown[0].splitlines()
+    assert window.editor.text() == "first line\nmine" and window.isWindowModified()
+    assert window.save()  # kept: saved without a question
+    assert path.read_text(encoding="utf-8") == "first line\nmine"
