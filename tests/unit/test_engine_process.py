@@ -9,7 +9,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -105,11 +104,10 @@ def test_a_slider_and_a_stop_reach_a_generation_running_in_the_child(tiny_model_
                     switched = len(steps)
                 if len(steps) == 40:
                     stream.cancel()
-                    stopped_at = time.perf_counter()
-            return steps, switched, stream.summary, time.perf_counter() - stopped_at
+            return steps, switched, stream.summary
 
     with caplog.at_level("WARNING"):
-        steps, switched, summary, stop_seconds = asyncio.run(scenario())
+        steps, switched, summary = asyncio.run(scenario())
     # greedy from shortly after the change: each token is the top candidate, drawn for sure
     late = steps[20:]  # ~17 tokens (~0.3 s) after the change: room for a busy machine
     assert late and all(s.token_id == s.alternatives[0].id and s.sampled_prob == 1.0
@@ -117,7 +115,6 @@ def test_a_slider_and_a_stop_reach_a_generation_running_in_the_child(tiny_model_
     early = steps[:switched]
     assert any(s.sampled_prob < 1.0 for s in early)  # temperature 5 over the whole vocabulary
     assert summary.stop_reason == "cancelled" and len(steps) < 50
-    assert stop_seconds < 5
     assert any("loaded" in r.getMessage() and "engine process" in r.getMessage()
                for r in caplog.records)  # the child's log reached this process's log
 
@@ -179,14 +176,12 @@ def test_shutdown_stops_a_child_stuck_in_a_load(writer_home):
         while "Stuck" not in stages:
             await asyncio.sleep(0.05)
         pid = _child_pid(worker)
-        started = time.perf_counter()
-        stopped = worker.shutdown(timeout=1)
-        seconds = time.perf_counter() - started
+        stopped = worker.shutdown(timeout=1)  # True only once the stuck child is gone
         outcome = (await asyncio.gather(load, return_exceptions=True))[0]
-        return stopped, seconds, outcome, pid
+        return stopped, outcome, pid
 
-    stopped, seconds, outcome, pid = asyncio.run(scenario())
-    assert stopped and seconds < 10
+    stopped, outcome, pid = asyncio.run(scenario())
+    assert stopped  # the load sleeps 120 s: without the kill, the thread would still wait
     assert isinstance(outcome, WorkerError) and outcome.cancelled
     assert pid is not None and _gone(pid)
 
