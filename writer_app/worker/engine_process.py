@@ -6,7 +6,7 @@ spends ~8 ms of Python per token. In a child process the window keeps its interp
 to itself.
 
 Both ends speak over one duplex pipe, in `(kind, payload)` messages that carry the plain
-values of `messages`:
+values of `writer_app.boundary.messages`:
 
     window process → child    ("job", request)  ("params", SamplingParams)  ("stop", None)
     child → window process    ("event", step or progress)  ("outcome", value)  ("log", record)
