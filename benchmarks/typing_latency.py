@@ -120,11 +120,18 @@ async def wait_until(condition: Any, timeout: float, step: float = 0.01) -> bool
     return True
 
 
-def journal_has(home: Path, marker: bytes) -> bool:
-    """Whether any file under WRITER_HOME holds `marker` (whatever the journal's format)."""
-    for file in home.rglob("*"):
+def journal_has(folder: Path, marker: str) -> bool:
+    """Whether a journal on disk under `folder` holds `marker` in its document's text
+    (incremental `.journal` files are replayed, whole-text `.json` ones read)."""
+    from writer_app.documents.journal_records import replay
+
+    for file in folder.rglob("*"):
         try:
-            if file.is_file() and marker in file.read_bytes():
+            if file.suffix == ".journal":
+                state = replay(file.read_bytes())
+                if state is not None and marker in state.text:
+                    return True
+            elif file.suffix == ".json" and marker.encode() in file.read_bytes():
                 return True
         except OSError:
             continue
@@ -149,7 +156,7 @@ def type_key(widget: Any, character: str) -> None:
                                                  character))
 
 
-async def type_bursts(window: Any, clock: PaintClock, run: Run, writer_home: Path,
+async def type_bursts(window: Any, clock: PaintClock, run: Run, journal_folder: Path,
                       args: argparse.Namespace) -> None:
     """Type `args.keys` keys in bursts of `args.burst`, a pause after each burst."""
     editor = window.editor
@@ -181,8 +188,7 @@ async def type_bursts(window: Any, clock: PaintClock, run: Run, writer_home: Pat
                 run.late_ms.append((sent - due) * 1000)
             due = max(due + interval, time.perf_counter())
         last_key = time.perf_counter()
-        wanted = marker.encode()
-        found = await wait_until(functools.partial(journal_has, writer_home, wanted),
+        found = await wait_until(functools.partial(journal_has, journal_folder, marker),
                                  JOURNAL_TIMEOUT_S, step=0.005)
         run.journal_s.append(time.perf_counter() - last_key if found else math.inf)
         await asyncio.sleep(args.pause_ms / 1000)  # the pane refreshes now
@@ -192,15 +198,18 @@ async def type_bursts(window: Any, clock: PaintClock, run: Run, writer_home: Pat
 async def measure(args: argparse.Namespace, home: Path, model: Path) -> list[Run]:
     from PySide6.QtGui import QTextCursor
 
+    from writer_app.host import EngineHost, load_with_engine
     from writer_app.settings import Settings
     from writer_app.ui.main_window import MainWindow
-    from writer_app.worker import EngineWorker, load_with_engine
+    from writer_app.worker import EngineWorker
 
-    loader = functools.partial(load_with_engine, remember=False)
-    window = MainWindow(EngineWorker(loader, separate_process=not args.in_process),
-                        Settings(path=home / "settings.json"), state_path=home / "window.ini")
+    loader = functools.partial(load_with_engine, remember=False)  # the recent list stays
+    worker = EngineWorker(EngineHost(loader)) if args.in_process \
+        else EngineWorker(loader=loader)
+    window = MainWindow(worker, Settings(path=home / "settings.json"),
+                        state_path=home / "window.ini")
     window.show()
-    writer_home = Path(os.environ["WRITER_HOME"])
+    journal_folder = Path(window.hot_exit.journal.folder)
     runs: list[Run] = []
     try:
         window.load_model(str(model))
@@ -225,7 +234,7 @@ async def measure(args: argparse.Namespace, home: Path, model: Path) -> list[Run
                 window.editor.ensureCursorVisible()
                 await asyncio.sleep(args.pause_ms / 1000)  # the pane settles
                 run = Run(name, position)
-                await type_bursts(window, clock, run, writer_home, args)
+                await type_bursts(window, clock, run, journal_folder, args)
                 runs.append(run)
                 progress(f"{name}, {position}: p99 {percentile(run.latencies_ms, 0.99):.1f} ms")
         clock.remove()
