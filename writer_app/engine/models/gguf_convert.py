@@ -13,6 +13,7 @@ import json
 import logging
 import time
 from pathlib import Path
+from typing import Any
 
 import torch
 import transformers
@@ -26,11 +27,19 @@ from writer_app.engine.models.folder import load_folder, read_json
 from writer_app.engine.models.gguf_header import check_gguf_file
 from writer_app.engine.models.gguf_reader import one_gguf_reader
 from writer_app.engine.models.progress import LoadedModel, LoadSteps
-from writer_app.errors import LoadCancelledError, ModelLoadError, WriterError
+from writer_app.errors import (
+    LoadCancelledError,
+    ModelLoadError,
+    WriterError,
+    first_line,
+    is_out_of_memory,
+)
 
 log = logging.getLogger(__name__)
 
 _GGUF_HASH_INDEX = "gguf-hashes.json"
+_HINT_DAMAGED_FILE = ("the file is damaged or was made for another program: download it again, "
+                      "or choose another model")
 # What loading a damaged converted folder raises (missing, truncated or garbled files),
 # as opposed to device or memory failures, which rebuilding the cache would not cure.
 _DAMAGED_FILE_ERRORS = (WriterError, OSError, ValueError, KeyError, SafetensorError)
@@ -93,17 +102,17 @@ def _convert_gguf(gguf_path: Path, into: Path, cache_name: str, name: str,
         with one_gguf_reader():
             tokenizer = AutoTokenizer.from_pretrained(gguf_path.parent, gguf_file=gguf_path.name)
             steps.begin("Converting GGUF")
-            model = AutoModelForCausalLM.from_pretrained(
+            model, loading = AutoModelForCausalLM.from_pretrained(
                 gguf_path.parent, gguf_file=gguf_path.name, dtype=torch.float32,
-                trust_remote_code=False
+                trust_remote_code=False, output_loading_info=True
             )
-    except ValueError as error:
-        if "Unrecognized configuration class" in str(error):
-            raise ModelLoadError(
-                f"'{name}' is not a text-generation (causal LM) model",
-                "choose a model made to continue text, such as a Llama, Qwen or Gemma GGUF",
-            ) from error
+    except (WriterError, MemoryError):
         raise
+    except Exception as error:  # transformers reading a damaged or foreign file
+        if is_out_of_memory(error):
+            raise  # load_model says what to do about memory
+        raise _conversion_error(name, error) from error
+    _require_every_weight(loading, name)
     steps.begin("Caching converted model")
     # A GGUF-loaded model refuses save_pretrained while it still looks quantized;
     # its weights are already dequantized, so dropping these marks is safe.
@@ -123,6 +132,39 @@ def _convert_gguf(gguf_path: Path, into: Path, cache_name: str, name: str,
     (into / converted_cache.CONVERSION_MARKER).write_text(
         json.dumps(marker, indent=2), encoding="utf-8")
     log.info("Converted %s in %.1f s", gguf_path, time.perf_counter() - started)
+
+
+def _require_every_weight(loading: dict[str, Any], name: str) -> None:
+    """transformers fills a weight the file lacks with random values and only logs it: a
+    model that writes nonsense. A damaged tensor table (a name garbled) does exactly that."""
+    missing = sorted(loading.get("missing_keys") or ())
+    if missing:
+        more = f" and {len(missing) - 1} more" if len(missing) > 1 else ""
+        raise ModelLoadError(
+            f"'{name}' lacks weights its model needs ({missing[0]}{more})",
+            _HINT_DAMAGED_FILE,
+        )
+
+
+def _weights_do_not_fit(name: str) -> ModelLoadError:
+    return ModelLoadError(
+        f"'{name}' holds weights that do not fit its own settings (shapes or types)",
+        _HINT_DAMAGED_FILE,
+    )
+
+
+def _conversion_error(name: str, error: Exception) -> ModelLoadError:
+    """What a failed conversion means for the user, in one line."""
+    text = str(error)
+    if isinstance(error, ValueError) and "Unrecognized configuration class" in text:
+        return ModelLoadError(
+            f"'{name}' is not a text-generation (causal LM) model",
+            "choose a model made to continue text, such as a Llama, Qwen or Gemma GGUF",
+        )
+    if isinstance(error, RuntimeError) and "above report" in text:  # a report no one sees
+        return _weights_do_not_fit(name)
+    return ModelLoadError(f"'{name}' could not be converted: {first_line(error)}",
+                          _HINT_DAMAGED_FILE)
 
 
 def _gguf_content_hash(gguf_path: Path) -> str:

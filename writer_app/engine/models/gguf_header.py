@@ -55,30 +55,60 @@ class _GGUFCursor:
         self.position += size
 
     def string(self) -> bytes:
+        """A length-prefixed string, which must be UTF-8 (transformers decodes it so)."""
         (length,) = self.unpack("Q")
         self._require(length)
         value = self.data[self.position : self.position + length]
         self.position += length
+        _require_utf8(value)
         return value
 
     def skip_value(self, value_type: int) -> None:
         if value_type in _GGUF_SCALAR_SIZES:
             self.skip(_GGUF_SCALAR_SIZES[value_type])
         elif value_type == gguf.GGUFValueType.STRING:
-            self.skip(self.unpack("Q")[0])
+            self.string()
         elif value_type == gguf.GGUFValueType.ARRAY:
             item_type, count = self.unpack("IQ")
             if item_type in _GGUF_SCALAR_SIZES:
                 self.skip(count * _GGUF_SCALAR_SIZES[item_type])
+            elif item_type == gguf.GGUFValueType.STRING:
+                self._skip_strings(count)
             else:
                 for _ in range(count):
                     self.skip_value(item_type)
         else:
             raise _GGUFInvalid(f"it has an unknown value type ({value_type})")
 
+    def _skip_strings(self, count: int) -> None:
+        """`count` strings in one tight loop: a vocabulary holds 262,144 of them."""
+        data, position, end = self.data, self.position, len(self.data)
+        unpack_length = struct.Struct(self.byte_order + "Q").unpack_from
+        for _ in range(count):
+            if position + 8 > end:
+                raise _incomplete()
+            (length,) = unpack_length(data, position)
+            position += 8
+            if position + length > end:
+                raise _incomplete()
+            _require_utf8(data[position : position + length])
+            position += length
+        self.position = position
+
     def _require(self, size: int) -> None:
         if self.position + size > len(self.data):
-            raise _GGUFInvalid("it ends inside its header (the file is incomplete)")
+            raise _incomplete()
+
+
+def _incomplete() -> _GGUFInvalid:
+    return _GGUFInvalid("it ends inside its header (the file is incomplete)")
+
+
+def _require_utf8(value: bytes) -> None:
+    try:
+        value.decode("utf-8")
+    except UnicodeDecodeError:
+        raise _GGUFInvalid("its header holds text that is not UTF-8 (it is damaged)") from None
 
 
 def check_gguf_file(path: Path) -> None:
@@ -132,6 +162,8 @@ def _check_gguf_structure(path: Path) -> None:
                 element_count = 1
                 for size in cursor.unpack(f"{dimension_count}Q"):
                     element_count *= size
+                if element_count == 0:
+                    raise _GGUFInvalid("its tensor table is damaged (a tensor has no elements)")
                 tensor_type, offset = cursor.unpack("IQ")
                 if tensor_type not in gguf.GGML_QUANT_SIZES:
                     raise _GGUFInvalid(f"it uses an unknown tensor type ({tensor_type})")
