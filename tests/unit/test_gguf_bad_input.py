@@ -7,7 +7,8 @@ The files start from a tiny valid GGUF written here with gguf.GGUFWriter. Trunca
 anywhere and corruptions of the header (metadata and tensor table, the part a loader
 interprets) run at the load level; the header check rejects most of them before any
 heavy work, and those it lets through are converted for real. Corrupted tensor data only
-changes weights, so a few examples of it suffice.
+changes weights, so a few examples of it suffice. A few files also go through the CLI
+as a user runs it (`writer-app next-tokens --model bad.gguf x`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from __future__ import annotations
 import collections
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import gguf
@@ -180,6 +183,45 @@ def test_header_text_that_is_not_utf8_fails_the_header_check(sample: GGUFSample)
     damaged[sample.data.index(b"general.architecture") + 3] = 0xFF
 
     assert_refused(sample.write(bytes(damaged)), "not a valid GGUF file", "not UTF-8")
+
+
+# --- the command line -------------------------------------------------------------
+
+
+def damaged_for_the_cli(sample: GGUFSample, damage: str) -> bytes:
+    data = sample.data
+    if damage == "truncated":
+        return data[: len(data) // 3]
+    if damage == "not-utf8":
+        damaged = bytearray(data)
+        damaged[data.index(b"tokenizer.ggml.tokens") + 2] = 0xFF
+        return bytes(damaged)
+    return data.replace(b"blk.1.ffn_down.weight", b"blk.1.ffn_dowX.weight")  # garbled name
+
+
+@pytest.mark.parametrize(("damage", "fragment"), [
+    ("truncated", "is incomplete"),
+    ("not-utf8", "not UTF-8"),
+    ("garbled-tensor-name", "lacks weights its model needs"),
+])
+def test_the_cli_says_one_line_and_exits_1(
+    sample: GGUFSample, tmp_path: Path, damage: str, fragment: str
+) -> None:
+    bad = tmp_path / "bad.gguf"
+    bad.write_bytes(damaged_for_the_cli(sample, damage))
+    environment = {**os.environ, "WRITER_HOME": str(tmp_path / "home"), "HF_HUB_OFFLINE": "1"}
+
+    result = subprocess.run(
+        [sys.executable, "-m", "writer_app", "next-tokens", "--model", str(bad), "x"],
+        capture_output=True, text=True, encoding="utf-8", env=environment, timeout=600,
+        check=False,
+    )
+
+    assert result.returncode == 1, result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    assert lines[0].startswith("writer-app: ") and fragment in lines[0], lines[0]
+    assert "bad.gguf" in lines[0]
 
 
 def test_report_outcomes() -> None:

@@ -18,7 +18,9 @@ from typing import Any
 import torch
 import transformers
 from safetensors import SafetensorError
-from transformers import AutoModelForCausalLM, AutoTokenizer
+from tqdm.auto import tqdm
+from transformers import AutoModelForCausalLM, AutoTokenizer, modeling_gguf_pytorch_utils
+from transformers.utils import logging as hf_logging
 
 from writer_app.atomic import write_text_atomically
 from writer_app.engine.device import Precision
@@ -43,6 +45,17 @@ _HINT_DAMAGED_FILE = ("the file is damaged or was made for another program: down
 # What loading a damaged converted folder raises (missing, truncated or garbled files),
 # as opposed to device or memory failures, which rebuilding the cache would not cure.
 _DAMAGED_FILE_ERRORS = (WriterError, OSError, ValueError, KeyError, SafetensorError)
+
+
+def _progress_bar_obeying_transformers(*args: Any, **kwargs: Any) -> tqdm:
+    """transformers' GGUF conversion draws its progress bar with tqdm itself, ignoring its
+    own switch (disable_progress_bar): the CLI printed it above its one-line errors."""
+    kwargs.setdefault("disable", not hf_logging.is_progress_bar_enabled())
+    return tqdm(*args, **kwargs)
+
+
+# Set once at import, never swapped back and forth: no window for another thread to see.
+modeling_gguf_pytorch_utils.tqdm = _progress_bar_obeying_transformers
 
 
 def load_gguf(
