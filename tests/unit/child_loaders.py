@@ -52,3 +52,18 @@ def gated_loader(spec: str, device: str, dtype: str, progress: Any, cancelled: A
             raise LoadCancelledError("Model loading was cancelled")
         time.sleep(0.01)  # the gate opens in another process: there is no signal to wait on
     return quiet_loader(spec, device, dtype, progress, cancelled)
+
+
+def forward_gated_loader(spec: str, device: str, dtype: str, progress: Any, cancelled: Any,
+                         reached: str = "", gate: str = "") -> Any:
+    """The real loader; every forward pass after the load then creates the file `reached`
+    and waits for the file `gate`, so a test can act while a request is mid-computation."""
+    loaded = quiet_loader(spec, device, dtype, progress, cancelled)
+
+    def hold(*_: Any) -> None:  # returns None: a forward hook's value would replace the output
+        Path(reached).touch()
+        while not Path(gate).exists():
+            time.sleep(0.01)  # the gate opens in another process: no signal to wait on
+
+    loaded.model.register_forward_hook(hold)
+    return loaded

@@ -120,3 +120,31 @@ def test_a_load_that_finds_its_process_dead_goes_ahead_in_a_fresh_one(tiny_model
     assert lost[0].model is None  # nothing to load again: the load under way replaces it
     assert info.name == tiny_model_dir.name and len(tokens.tokens) == 3
     assert second not in (None, first)
+
+
+def test_a_process_killed_mid_pane_names_the_model_it_held(tiny_model_dir, writer_home,
+                                                          tmp_path):
+    reached, gate = tmp_path / "reached", tmp_path / "gate"
+    wanted = LoadRequest(str(tiny_model_dir), "cpu", "float32")
+
+    async def scenario():
+        worker = EngineWorker(loader=LoaderRef("tests.unit.child_loaders:forward_gated_loader",
+                                               {"reached": str(reached), "gate": str(gate)}))
+        lost: list[Failure] = []
+        worker.on_engine_lost(lost.append)
+        try:
+            await worker.load_request(wanted)
+            pane = asyncio.ensure_future(worker.next_tokens("The sea", GREEDY))
+            while not reached.exists():  # the child is inside the pane's forward pass
+                await asyncio.sleep(0.02)
+            os.kill(_child_pid(worker), signal.SIGKILL)
+            with pytest.raises(WorkerError) as died:
+                await pane
+            return died.value, lost, worker.model
+        finally:
+            gate.touch()
+            assert worker.shutdown(timeout=20)
+
+    died, lost, model = asyncio.run(scenario())
+    assert died.engine_lost and died.failure.model == wanted == model
+    assert lost == [died.failure]
