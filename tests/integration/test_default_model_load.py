@@ -7,7 +7,6 @@ conversion that other tests or the user's machine made.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,11 +30,10 @@ def own_writer_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         yield home
 
 
-def load_default() -> tuple[LoadedModel, list[str], float]:
+def load_default() -> tuple[LoadedModel, list[str]]:
     stages: list[str] = []
-    started = time.perf_counter()
     loaded = load_model("default", device="cpu", progress=lambda p: stages.append(p.stage))
-    return loaded, stages, time.perf_counter() - started
+    return loaded, stages
 
 
 def next_token_logits(loaded: LoadedModel) -> torch.Tensor:
@@ -48,7 +46,7 @@ def next_token_logits(loaded: LoadedModel) -> torch.Tensor:
 @pytest.fixture(scope="module")
 def reference_logits(own_writer_home: Path) -> torch.Tensor:
     """The first load converts the GGUF and fills the cache."""
-    loaded, stages, _ = load_default()
+    loaded, stages = load_default()
     assert stages[:2] == ["Preparing default model", "Reading GGUF tokenizer"]
     assert "Converting GGUF" in stages and "Caching converted model" in stages
     assert (own_writer_home / "cache" / "default" / "gemma-3-270m-q4_k_m.gguf").is_file()
@@ -65,10 +63,10 @@ def converted_folder(home: Path) -> Path:
 def test_second_load_comes_from_the_cache_and_is_identical(
     own_writer_home: Path, reference_logits: torch.Tensor
 ) -> None:
-    loaded, stages, seconds = load_default()
+    loaded, stages = load_default()
 
+    # From the cache: no conversion stage (a wall-clock bound would fail on a busy machine).
     assert "Converting GGUF" not in stages and "Preparing default model" not in stages
-    assert seconds < 20, f"a cached load took {seconds:.1f} s"
     assert torch.equal(next_token_logits(loaded), reference_logits)
     assert loaded.tokenizer.decode(int(reference_logits.argmax())) == " the"
 
@@ -76,7 +74,7 @@ def test_second_load_comes_from_the_cache_and_is_identical(
 def test_damaged_cache_is_rebuilt(own_writer_home: Path, reference_logits: torch.Tensor) -> None:
     (converted_folder(own_writer_home) / "model.safetensors").unlink()
 
-    loaded, stages, _ = load_default()
+    loaded, stages = load_default()
 
     assert "Converting GGUF" in stages
     assert (converted_folder(own_writer_home) / "model.safetensors").is_file()
