@@ -31,6 +31,7 @@ TEMP_PREFIX = ".tmp-"
 _CONVERTED_DIR = "converted"
 _STALE_TEMP_AGE_S = 24 * 3600
 _LOCK_SUFFIX = ".lock"
+_LOCK_ATTEMPTS = 100
 
 
 def converted_root() -> Path:
@@ -80,22 +81,27 @@ def temporary_folder(root: Path, target_name: str) -> Iterator[Path]:
     exists so that no cleanup (here or in another process) removes it; removed on
     leaving unless it was moved into place."""
     root.mkdir(parents=True, exist_ok=True)
-    lock = None
-    while lock is None:  # a cleanup may remove a lock file before it is taken: retry
-        descriptor, lock_name = tempfile.mkstemp(
-            prefix=f"{TEMP_PREFIX}{target_name}-", suffix=_LOCK_SUFFIX, dir=root)
-        os.close(descriptor)
-        lock = file_lock.try_lock_exclusive(Path(lock_name))
-        if lock is not None and not lock.is_on_file_at_path():
-            lock.release()
-            lock = None
-    folder = Path(lock_name.removesuffix(_LOCK_SUFFIX))
+    lock, folder = _locked_temporary_name(root, target_name)
     try:
         folder.mkdir()
         yield folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)
         lock.release(remove_file=True)
+
+
+def _locked_temporary_name(root: Path, target_name: str) -> tuple[file_lock.FileLock, Path]:
+    """A fresh temporary folder name in `root` whose lock file this process holds."""
+    for _ in range(_LOCK_ATTEMPTS):  # a cleanup may remove a lock file before it is taken
+        descriptor, lock_name = tempfile.mkstemp(
+            prefix=f"{TEMP_PREFIX}{target_name}-", suffix=_LOCK_SUFFIX, dir=root)
+        os.close(descriptor)
+        lock = file_lock.try_lock_exclusive(Path(lock_name))
+        if lock is not None and lock.is_on_file_at_path():
+            return lock, Path(lock_name.removesuffix(_LOCK_SUFFIX))
+        if lock is not None:
+            lock.release()
+    raise OSError(f"cannot lock a temporary folder in {root}")
 
 
 def install(built: Path, target: Path, *, replace: bool) -> Path:
