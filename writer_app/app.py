@@ -61,8 +61,8 @@ def run_gui(path: str | None = None, model: str | None = None, device: str | Non
     window = MainWindow(engine, settings)
     previous_hook = install_excepthook(lambda: window)
     if path:
-        window.open_path(path)
-        window.hot_exit.restore_orphan(only_path=window.path)
+        if window.open_path(path):  # a file that could not be opened has no orphan to restore
+            window.hot_exit.restore_orphan(only_path=window.path)
     else:
         window.hot_exit.restore_orphan()
     window.show()

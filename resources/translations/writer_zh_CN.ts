@@ -14,6 +14,39 @@
     </message>
 </context>
 <context>
+    <name>CompareDialog</name>
+    <message>
+        <location filename="../../writer_app/ui/file_watch.py" line="71" />
+        <source>{name}: on disk and in Writer</source>
+        <translation>{name}：磁盘上的版本与 Writer 中的版本</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/file_watch.py" line="76" />
+        <source>on disk</source>
+        <translation>磁盘上</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/file_watch.py" line="76" />
+        <source>in Writer</source>
+        <translation>Writer 中</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/file_watch.py" line="77" />
+        <source>The texts are the same.</source>
+        <translation>两份文本相同。</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/file_watch.py" line="79" />
+        <source>Reload</source>
+        <translation>重新载入</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/file_watch.py" line="81" />
+        <source>Keep mine</source>
+        <translation>保留我的</translation>
+    </message>
+</context>
+<context>
     <name>CompletionController</name>
     <message>
         <location filename="../../writer_app/ui/completion.py" line="97" />
@@ -75,24 +108,101 @@
     </message>
 </context>
 <context>
+    <name>FileController</name>
+    <message>
+        <location filename="../../writer_app/ui/files.py" line="126" />
+        <source>Open</source>
+        <translation>打开</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/files.py" line="127" />
+        <location filename="../../writer_app/ui/files.py" line="150" />
+        <source>Text files (*.txt *.md);;All files (*)</source>
+        <translation>文本文件 (*.txt *.md);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/files.py" line="149" />
+        <source>Save As</source>
+        <translation>另存为</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/files.py" line="162" />
+        <source>Not saved: {name} was left as the other program wrote it</source>
+        <translation>未保存：{name} 保持为另一个程序写入的内容</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/files.py" line="181" />
+        <source>{name} was changed by another program since Writer read it. Overwrite it with your text?</source>
+        <translation>自 Writer 读取以来，{name} 已被另一个程序修改。要用你的文本覆盖它吗？</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/files.py" line="210" />
+        <source>{name} was deleted or moved by another program</source>
+        <translation>{name} 已被另一个程序删除或移动</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/files.py" line="212" />
+        <source>your text is still here, unsaved: save it to write the file again</source>
+        <translation>你的文本仍在这里，尚未保存：保存即可重新写入该文件</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/files.py" line="220" />
+        <source>Reloaded {name}: another program changed it</source>
+        <translation>已重新载入 {name}：另一个程序修改了它</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/files.py" line="228" />
+        <source>{name} was changed by another program</source>
+        <translation>{name} 已被另一个程序修改</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/files.py" line="229" />
+        <source>your unsaved changes are still here</source>
+        <translation>你未保存的修改仍在这里</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/files.py" line="230" />
+        <source>Reload</source>
+        <translation>重新载入</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/files.py" line="231" />
+        <source>Keep mine</source>
+        <translation>保留我的</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/files.py" line="232" />
+        <source>Compare…</source>
+        <translation>比较…</translation>
+    </message>
+</context>
+<context>
+    <name>GenerationController</name>
+    <message>
+        <location filename="../../writer_app/ui/generation.py" line="130" />
+        <source>Waiting for the model to load…</source>
+        <translation>正在等待模型加载…</translation>
+    </message>
+</context>
+<context>
     <name>HotExit</name>
     <message>
-        <location filename="../../writer_app/ui/hot_exit.py" line="93" />
+        <location filename="../../writer_app/ui/hot_exit.py" line="146" />
         <source>just now</source>
         <translation>刚才</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/hot_exit.py" line="95" />
+        <location filename="../../writer_app/ui/hot_exit.py" line="148" />
         <source>{count} minutes ago</source>
         <translation>{count} 分钟前</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/hot_exit.py" line="98" />
+        <location filename="../../writer_app/ui/hot_exit.py" line="151" />
         <source>{count} hours ago</source>
         <translation>{count} 小时前</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/hot_exit.py" line="100" />
+        <location filename="../../writer_app/ui/hot_exit.py" line="153" />
         <source>on {date}</source>
         <translation>于 {date}</translation>
     </message>
@@ -108,381 +218,440 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="157" />
+        <location filename="../../writer_app/ui/main_window.py" line="111" />
         <source>Next tokens</source>
         <translation>下一个词元</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="163" />
+        <location filename="../../writer_app/ui/main_window.py" line="115" />
         <source>Sampling</source>
         <translation>采样</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="192" />
+        <location filename="../../writer_app/ui/menus.py" line="66" />
         <source>&amp;Open…</source>
         <translation>打开(&amp;O)…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="195" />
+        <location filename="../../writer_app/ui/menus.py" line="67" />
         <source>&amp;Save</source>
         <translation>保存(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="196" />
+        <location filename="../../writer_app/ui/menus.py" line="68" />
         <source>Save &amp;As…</source>
         <translation>另存为(&amp;A)…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="198" />
+        <location filename="../../writer_app/ui/menus.py" line="69" />
         <source>&amp;New</source>
         <translation>新建(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="199" />
+        <location filename="../../writer_app/ui/menus.py" line="70" />
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="201" />
+        <location filename="../../writer_app/ui/menus.py" line="72" />
         <source>&amp;Continue</source>
         <translation>续写(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="202" />
+        <location filename="../../writer_app/ui/menus.py" line="73" />
         <source>Let the model continue the text before the cursor (Ctrl+Enter)</source>
         <translation>让模型续写光标前的文字（Ctrl+Enter）</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="204" />
+        <location filename="../../writer_app/ui/menus.py" line="76" />
         <source>S&amp;top</source>
         <translation>停止(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="205" />
+        <location filename="../../writer_app/ui/menus.py" line="77" />
         <source>Stop the generation (Esc)</source>
         <translation>停止生成（Esc）</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="207" />
+        <location filename="../../writer_app/ui/menus.py" line="79" />
         <source>&amp;Retry</source>
         <translation>重试(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="208" />
+        <location filename="../../writer_app/ui/menus.py" line="80" />
         <source>Replace the last generation with a new sample (Ctrl+R)</source>
         <translation>用新的采样替换上一次生成（Ctrl+R）</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="210" />
+        <location filename="../../writer_app/ui/menus.py" line="83" />
         <source>&amp;Choose Model…</source>
         <translation>选择模型(&amp;C)…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="212" />
+        <location filename="../../writer_app/ui/menus.py" line="84" />
         <source>Choose the model, device and precision</source>
         <translation>选择模型、设备和精度</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="213" />
+        <location filename="../../writer_app/ui/menus.py" line="85" />
         <source>&amp;Default Model</source>
         <translation>默认模型(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="214" />
+        <location filename="../../writer_app/ui/menus.py" line="87" />
         <source>Open Model &amp;Folder…</source>
         <translation>打开模型文件夹(&amp;F)…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="215" />
+        <location filename="../../writer_app/ui/menus.py" line="88" />
         <source>Open &amp;GGUF File…</source>
         <translation>打开 GGUF 文件(&amp;G)…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="216" />
+        <location filename="../../writer_app/ui/menus.py" line="89" />
         <source>Load from &amp;Hub…</source>
         <translation>从 Hub 加载(&amp;H)…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="217" />
+        <location filename="../../writer_app/ui/menus.py" line="90" />
         <source>C&amp;ancel Loading</source>
         <translation>取消加载(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="219" />
+        <location filename="../../writer_app/ui/menus.py" line="91" />
         <source>Insert Candidate {n}</source>
         <translation>插入候选词 {n}</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="224" />
+        <location filename="../../writer_app/ui/menus.py" line="96" />
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="226" />
+        <location filename="../../writer_app/ui/menus.py" line="98" />
         <source>Open &amp;Recent</source>
         <translation>最近打开(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="232" />
+        <location filename="../../writer_app/ui/menus.py" line="105" />
         <source>&amp;Edit</source>
         <translation>编辑(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="233" />
+        <location filename="../../writer_app/ui/menus.py" line="106" />
         <source>&amp;Undo</source>
         <translation>撤销(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="234" />
+        <location filename="../../writer_app/ui/menus.py" line="107" />
         <source>&amp;Redo</source>
         <translation>重做(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="240" />
+        <location filename="../../writer_app/ui/menus.py" line="113" />
         <source>Insert &amp;Candidate</source>
         <translation>插入候选词(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="249" />
+        <location filename="../../writer_app/ui/menus.py" line="119" />
         <source>&amp;Model</source>
         <translation>模型(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="255" />
+        <location filename="../../writer_app/ui/menus.py" line="126" />
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="266" />
+        <location filename="../../writer_app/ui/main_window.py" line="140" />
         <source>Versions</source>
         <translation>版本</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="277" />
+        <location filename="../../writer_app/ui/menus.py" line="135" />
         <source>&amp;Instructions / Memory</source>
         <translation>指示 / 记忆(&amp;I)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="281" />
+        <location filename="../../writer_app/ui/menus.py" line="141" />
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="282" />
+        <location filename="../../writer_app/ui/menus.py" line="142" />
         <source>&amp;About Writer</source>
         <translation>关于 Writer(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="283" />
+        <location filename="../../writer_app/ui/menus.py" line="143" />
         <source>&amp;Copy Diagnostics</source>
         <translation>复制诊断信息(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="285" />
+        <location filename="../../writer_app/ui/menus.py" line="145" />
         <source>Generation</source>
         <translation>生成</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="301" />
+        <location filename="../../writer_app/ui/status_bar.py" line="25" />
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="302" />
+        <location filename="../../writer_app/ui/status_bar.py" line="27" />
         <source>Stop loading; the current model stays</source>
         <translation>停止加载；保留当前模型</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="305" />
+        <location filename="../../writer_app/ui/status_bar.py" line="29" />
+        <location filename="../../writer_app/ui/status_bar.py" line="70" />
         <source>No model</source>
         <translation>未加载模型</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="310" />
+        <location filename="../../writer_app/ui/status_bar.py" line="34" />
+        <location filename="../../writer_app/ui/status_bar.py" line="71" />
         <source>The loaded model</source>
         <translation>已加载的模型</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="311" />
+        <location filename="../../writer_app/ui/status_bar.py" line="35" />
         <source>Where the model runs</source>
         <translation>模型运行的位置</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="312" />
+        <location filename="../../writer_app/ui/status_bar.py" line="36" />
         <source>The precision the model computes in</source>
         <translation>模型的计算精度</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="313" />
+        <location filename="../../writer_app/ui/status_bar.py" line="37" />
         <source>Speed of the last generation</source>
         <translation>上一次生成的速度</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="315" />
-        <location filename="../../writer_app/ui/main_window.py" line="585" />
+        <location filename="../../writer_app/ui/status_bar.py" line="39" />
+        <location filename="../../writer_app/ui/status_bar.py" line="91" />
         <source>Tokens of text given to the model / the most it takes</source>
         <translation>提供给模型的词元数 / 模型最多可接受的词元数</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="360" />
+        <location filename="../../writer_app/ui/model_control.py" line="74" />
         <source>Loading {spec}…</source>
         <translation>正在加载 {spec}…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="374" />
+        <location filename="../../writer_app/ui/model_control.py" line="109" />
         <source>Loading cancelled; still using {name}</source>
         <translation>已取消加载；仍在使用 {name}</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="376" />
+        <location filename="../../writer_app/ui/model_control.py" line="111" />
         <source>Loading cancelled</source>
         <translation>已取消加载</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="378" />
+        <location filename="../../writer_app/ui/model_control.py" line="113" />
         <source>Could not load {spec}: {reason}</source>
         <translation>无法加载 {spec}：{reason}</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="380" />
+        <location filename="../../writer_app/ui/model_control.py" line="115" />
         <source>still using {name}; </source>
         <translation>仍在使用 {name}；</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="399" />
+        <location filename="../../writer_app/ui/status_bar.py" line="79" />
         <source>Precision: {precision}</source>
         <translation>精度：{precision}</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="402" />
+        <location filename="../../writer_app/ui/model_control.py" line="102" />
         <source>{name} is ready</source>
         <translation>{name} 已就绪</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="516" />
+        <location filename="../../writer_app/ui/generation.py" line="150" />
         <source>Generation failed: {reason}</source>
         <translation>生成失败：{reason}</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="550" />
+        <location filename="../../writer_app/ui/generation.py" line="168" />
         <source>Token {n}: drew “{token}” ({percent}% under the settings)</source>
         <translation>第 {n} 个词元：抽中“{token}”（当前设置下 {percent}%）</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="554" />
+        <location filename="../../writer_app/ui/generation.py" line="173" />
         <source>Token {n}: drew a token outside the top list</source>
         <translation>第 {n} 个词元：抽中列表之外的词元</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="560" />
+        <location filename="../../writer_app/ui/status_bar.py" line="84" />
         <source>{rate} tokens/s</source>
         <translation>{rate} 词元/秒</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="566" />
+        <location filename="../../writer_app/ui/generation.py" line="183" />
         <source>, seed {seed}</source>
         <translation>，种子 {seed}</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="569" />
+        <location filename="../../writer_app/ui/generation.py" line="186" />
         <source>{tokens} tokens at {rate}/s — {reason}</source>
         <translation>{tokens} 个词元，{rate}/秒 — {reason}</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="575" />
+        <location filename="../../writer_app/ui/generation.py" line="191" />
         <source>the model ended the text</source>
         <translation>模型结束了文本</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="576" />
+        <location filename="../../writer_app/ui/generation.py" line="192" />
         <source>reached the length limit</source>
         <translation>达到长度上限</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="577" />
+        <location filename="../../writer_app/ui/generation.py" line="193" />
         <source>stopped</source>
         <translation>已停止</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="578" />
+        <location filename="../../writer_app/ui/generation.py" line="194" />
         <source>the context window is full</source>
         <translation>上下文窗口已满</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="582" />
+        <location filename="../../writer_app/ui/status_bar.py" line="88" />
         <source>Context {used} / {window}</source>
         <translation>上下文 {used} / {window}</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="586" />
+        <location filename="../../writer_app/ui/status_bar.py" line="92" />
         <source>The oldest {count} tokens did not fit and were left out.</source>
         <translation>最早的 {count} 个词元放不下，已被略去。</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="647" />
+        <location filename="../../writer_app/ui/pane_refresh.py" line="133" />
         <source>After “{text}”</source>
         <translation>在“{text}”之后</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="649" />
+        <location filename="../../writer_app/ui/pane_refresh.py" line="131" />
         <source>At the start of the document</source>
         <translation>在文档开头</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="688" />
+        <location filename="../../writer_app/ui/files.py" line="106" />
         <source>Opened {name}</source>
         <translation>已打开 {name}</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="693" />
+        <location filename="../../writer_app/ui/files.py" line="110" />
         <source>{name} will be created when you save</source>
         <translation>保存时将创建 {name}</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="737" />
+        <location filename="../../writer_app/ui/files.py" line="174" />
         <source>Saved {name}</source>
         <translation>已保存 {name}</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="750" />
-        <location filename="../../writer_app/ui/main_window.py" line="798" />
+        <location filename="../../writer_app/ui/files.py" line="192" />
+        <location filename="../../writer_app/ui/files.py" line="297" />
+        <location filename="../../writer_app/ui/main_window.py" line="248" />
         <source>Untitled</source>
         <translation>未命名</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="752" />
+        <location filename="../../writer_app/ui/files.py" line="299" />
         <source>Restored unsaved changes to {name} from {when}</source>
         <translation>已恢复 {name} 中 {when} 未保存的更改</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="754" />
+        <location filename="../../writer_app/ui/files.py" line="301" />
         <source>they are not saved yet: press Ctrl+S to keep them</source>
         <translation>它们尚未保存：按 Ctrl+S 保存</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="768" />
+        <location filename="../../writer_app/ui/files.py" line="318" />
         <source>(none yet)</source>
         <translation>（暂无）</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="775" />
+        <location filename="../../writer_app/ui/main_window.py" line="333" />
         <source>About Writer</source>
         <translation>关于 Writer</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="776" />
+        <location filename="../../writer_app/ui/main_window.py" line="334" />
         <source>Writer — write with a local language model at your side.</source>
         <translation>Writer —— 让本地语言模型陪你写作。</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="785" />
+        <location filename="../../writer_app/ui/main_window.py" line="343" />
         <source>Diagnostics copied to the clipboard</source>
         <translation>诊断信息已复制到剪贴板</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/main_window.py" line="797" />
+        <location filename="../../writer_app/ui/files.py" line="191" />
         <source>Save the changes to {name}?</source>
         <translation>保存对 {name} 的更改吗？</translation>
+    </message>
+</context>
+<context>
+    <name>MessageBar</name>
+    <message>
+        <location filename="../../writer_app/ui/feedback.py" line="83" />
+        <source>Details…</source>
+        <translation>详细信息…</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/feedback.py" line="88" />
+        <source>Dismiss</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/feedback.py" line="174" />
+        <source>Details</source>
+        <translation>详细信息</translation>
+    </message>
+</context>
+<context>
+    <name>ModelController</name>
+    <message>
+        <location filename="../../writer_app/ui/model_control.py" line="73" />
+        <source>Loading {spec} again: its process stopped…</source>
+        <translation>正在重新加载 {spec}：其进程已停止…</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/model_control.py" line="132" />
+        <source>{stage} (loading again: its process stopped)</source>
+        <translation>{stage}（重新加载：其进程已停止）</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/model_control.py" line="194" />
+        <source>Open Model Folder</source>
+        <translation>打开模型文件夹</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/model_control.py" line="199" />
+        <source>Open GGUF File</source>
+        <translation>打开 GGUF 文件</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/model_control.py" line="200" />
+        <source>GGUF models (*.gguf);;All files (*)</source>
+        <translation>GGUF 模型 (*.gguf);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/model_control.py" line="206" />
+        <source>Load from Hub</source>
+        <translation>从 Hub 加载</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/ui/model_control.py" line="207" />
+        <source>Hugging Face Hub id (e.g. Qwen/Qwen2.5-0.5B):</source>
+        <translation>Hugging Face Hub 标识（例如 Qwen/Qwen2.5-0.5B）：</translation>
     </message>
 </context>
 <context>
@@ -564,156 +733,156 @@
 <context>
     <name>Preferences</name>
     <message>
-        <location filename="../../writer_app/ui/preferences.py" line="75" />
+        <location filename="../../writer_app/ui/preferences.py" line="93" />
         <source>&amp;Theme</source>
         <translation>主题(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/preferences.py" line="77" />
+        <location filename="../../writer_app/ui/preferences.py" line="95" />
         <source>As the &amp;System</source>
         <translation>跟随系统(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/preferences.py" line="77" />
+        <location filename="../../writer_app/ui/preferences.py" line="95" />
         <source>&amp;Light</source>
         <translation>浅色(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/preferences.py" line="78" />
+        <location filename="../../writer_app/ui/preferences.py" line="96" />
         <source>&amp;Dark</source>
         <translation>深色(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/preferences.py" line="90" />
+        <location filename="../../writer_app/ui/preferences.py" line="108" />
         <source>&amp;Bigger Text</source>
         <translation>放大文字(&amp;B)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/preferences.py" line="93" />
+        <location filename="../../writer_app/ui/preferences.py" line="111" />
         <source>&amp;Smaller Text</source>
         <translation>缩小文字(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/preferences.py" line="96" />
+        <location filename="../../writer_app/ui/preferences.py" line="114" />
         <source>&amp;Normal Text Size</source>
         <translation>默认文字大小(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/preferences.py" line="114" />
+        <location filename="../../writer_app/ui/preferences.py" line="132" />
         <source>P&amp;resets</source>
         <translation>预设(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/preferences.py" line="115" />
+        <location filename="../../writer_app/ui/preferences.py" line="133" />
         <source>&amp;Save Current Settings as Preset…</source>
         <translation>将当前设置保存为预设(&amp;S)…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/preferences.py" line="116" />
+        <location filename="../../writer_app/ui/preferences.py" line="134" />
         <source>&amp;Rename Preset…</source>
         <translation>重命名预设(&amp;R)…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/preferences.py" line="117" />
+        <location filename="../../writer_app/ui/preferences.py" line="135" />
         <source>&amp;Delete Preset…</source>
         <translation>删除预设(&amp;D)…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/preferences.py" line="118" />
+        <location filename="../../writer_app/ui/preferences.py" line="136" />
         <source>&amp;Import Presets…</source>
         <translation>导入预设(&amp;I)…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/preferences.py" line="119" />
+        <location filename="../../writer_app/ui/preferences.py" line="137" />
         <source>&amp;Export Presets…</source>
         <translation>导出预设(&amp;E)…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/preferences.py" line="138" />
+        <location filename="../../writer_app/ui/preferences.py" line="156" />
         <source>Save Preset</source>
         <translation>保存预设</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/preferences.py" line="139" />
+        <location filename="../../writer_app/ui/preferences.py" line="157" />
         <source>Name of the new preset:</source>
         <translation>新预设的名称：</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/preferences.py" line="143" />
+        <location filename="../../writer_app/ui/preferences.py" line="161" />
         <source>Could not save the preset</source>
         <translation>无法保存预设</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/preferences.py" line="149" />
-        <location filename="../../writer_app/ui/preferences.py" line="165" />
+        <location filename="../../writer_app/ui/preferences.py" line="167" />
+        <location filename="../../writer_app/ui/preferences.py" line="182" />
         <source>There are no presets of yours yet</source>
         <translation>你还没有自己的预设</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/preferences.py" line="152" />
-        <location filename="../../writer_app/ui/preferences.py" line="156" />
+        <location filename="../../writer_app/ui/preferences.py" line="169" />
+        <location filename="../../writer_app/ui/preferences.py" line="173" />
         <source>Rename Preset</source>
         <translation>重命名预设</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/preferences.py" line="153" />
-        <location filename="../../writer_app/ui/preferences.py" line="169" />
+        <location filename="../../writer_app/ui/preferences.py" line="170" />
+        <location filename="../../writer_app/ui/preferences.py" line="185" />
         <source>Preset:</source>
         <translation>预设：</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/preferences.py" line="157" />
+        <location filename="../../writer_app/ui/preferences.py" line="174" />
         <source>New name:</source>
         <translation>新名称：</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/preferences.py" line="159" />
+        <location filename="../../writer_app/ui/preferences.py" line="176" />
         <source>Could not rename the preset</source>
         <translation>无法重命名预设</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/preferences.py" line="168" />
+        <location filename="../../writer_app/ui/preferences.py" line="184" />
         <source>Delete Preset</source>
         <translation>删除预设</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/preferences.py" line="171" />
+        <location filename="../../writer_app/ui/preferences.py" line="187" />
         <source>Could not delete the preset</source>
         <translation>无法删除预设</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/preferences.py" line="176" />
+        <location filename="../../writer_app/ui/preferences.py" line="192" />
         <source>Import Presets</source>
         <translation>导入预设</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/preferences.py" line="177" />
-        <location filename="../../writer_app/ui/preferences.py" line="187" />
+        <location filename="../../writer_app/ui/preferences.py" line="193" />
+        <location filename="../../writer_app/ui/preferences.py" line="203" />
         <source>Presets (*.json)</source>
         <translation>预设 (*.json)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/preferences.py" line="180" />
+        <location filename="../../writer_app/ui/preferences.py" line="196" />
         <source>Could not import presets</source>
         <translation>无法导入预设</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/preferences.py" line="185" />
+        <location filename="../../writer_app/ui/preferences.py" line="201" />
         <source>Export Presets</source>
         <translation>导出预设</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/preferences.py" line="190" />
+        <location filename="../../writer_app/ui/preferences.py" line="206" />
         <source>Could not export presets</source>
         <translation>无法导出预设</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/preferences.py" line="197" />
+        <location filename="../../writer_app/ui/preferences.py" line="213" />
         <source>Reopen with &amp;Encoding</source>
         <translation>以其他编码重新打开(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/preferences.py" line="206" />
+        <location filename="../../writer_app/ui/files.py" line="134" />
         <source>Save the document first</source>
         <translation>请先保存文档</translation>
     </message>
@@ -764,32 +933,27 @@
 <context>
     <name>SamplingPanel</name>
     <message>
-        <location filename="../../writer_app/ui/sampling_panel.py" line="134" />
+        <location filename="../../writer_app/ui/sampling_panel.py" line="221" />
         <source>Fixed seed</source>
         <translation>固定种子</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/sampling_panel.py" line="139" />
-        <source>Seed</source>
-        <translation>种子</translation>
-    </message>
-    <message>
-        <location filename="../../writer_app/ui/sampling_panel.py" line="218" />
+        <location filename="../../writer_app/ui/sampling_panel.py" line="313" />
         <source>Presets…</source>
         <translation>预设…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/sampling_panel.py" line="174" />
+        <location filename="../../writer_app/ui/sampling_panel.py" line="267" />
         <source>Put the sliders at a tried combination of settings.</source>
         <translation>将滑块设为一组经过验证的设置。</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/sampling_panel.py" line="176" />
+        <location filename="../../writer_app/ui/sampling_panel.py" line="269" />
         <source>Defaults</source>
         <translation>默认值</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/sampling_panel.py" line="177" />
+        <location filename="../../writer_app/ui/sampling_panel.py" line="270" />
         <source>Put every sampling setting back to its default.</source>
         <translation>将所有采样设置恢复为默认值。</translation>
     </message>
@@ -892,5 +1056,5 @@
         <source>Creative</source>
         <translation>创意</translation>
     </message>
-</context>
+<message><source>Allow control tokens</source><translation>允许控制标记</translation></message><message><source>Let the model write control tokens that are not text, such as &lt;start_of_image&gt;; the end of text still ends a passage.</source><translation>允许模型写出不是文本的控制标记，例如 &lt;start_of_image&gt;；文本结束标记仍会结束一段续写。</translation></message></context>
 </TS>
