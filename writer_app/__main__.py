@@ -94,6 +94,9 @@ def _add_sampling_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--num-beams", type=int, default=1,
                        help=f"beam search over this many hypotheses, "
                             f"{BOUNDS['num_beams'].describe()}; 1 = no beam search")
+    group.add_argument("--allow-control-tokens", action="store_true",
+                       help="let the model write control tokens that are not text, such as "
+                            "<start_of_image> (never, by default)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -158,7 +161,8 @@ def params_from_args(args: argparse.Namespace) -> SamplingParams:
     return SamplingParams(temperature=args.temperature, top_k=args.top_k, top_p=args.top_p,
                           repetition_penalty=args.repetition_penalty,
                           max_new_tokens=args.max_new_tokens, seed=args.seed, mode=mode,
-                          num_beams=max(args.num_beams, 2))
+                          num_beams=max(args.num_beams, 2),
+                          allow_control_tokens=getattr(args, "allow_control_tokens", False))
 
 
 def _read_prompt(prompt: str) -> str:

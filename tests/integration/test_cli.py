@@ -185,3 +185,12 @@ def test_a_huge_prompt_is_cut_to_the_context_before_tokenizing_and_said_so(tiny_
 def test_a_context_limit_out_of_range_exits_2_with_one_line():
     assert_one_line_failure(writer_app("generate", "--context-limit", "5", "x"), 2,
                             "--context-limit")
+
+
+def test_control_tokens_are_suppressed_unless_asked_for():
+    from writer_app.__main__ import build_parser, params_from_args
+
+    plain = params_from_args(build_parser().parse_args(["generate", "x"]))
+    allowed = params_from_args(build_parser().parse_args(
+        ["generate", "--allow-control-tokens", "x"]))
+    assert not plain.allow_control_tokens and allowed.allow_control_tokens
