@@ -8,6 +8,9 @@ other's readers nor leave the stand-in behind.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -16,7 +19,6 @@ import gguf
 import pytest
 
 from tests.unit.test_models import isolated_dirs, write_tiny_llama_gguf  # noqa: F401
-from writer_app.engine.models import LoadProgress, load_model
 from writer_app.engine.models.gguf_reader import QuickGGUFReader, one_gguf_reader
 
 WAIT_S = 60.0  # generous: only a broken run ever waits this long
@@ -101,27 +103,44 @@ def test_a_conversion_does_not_hand_its_readers_to_other_threads(tiny_gguf: Path
     assert mine is again and isinstance(mine, QuickGGUFReader)  # the speed-up still holds
 
 
+_TWO_LOADS_AT_ONCE = """
+import sys, threading
+from pathlib import Path
+import gguf
+from tests.unit.test_models import write_tiny_llama_gguf
+from tests.unit.test_gguf_reader_threads import run_threads, WAIT_S
+from writer_app.engine.models import load_model
+
+original = gguf.GGUFReader
+folder = Path(sys.argv[1])
+files = [write_tiny_llama_gguf(folder / f"model-{index}.gguf") for index in range(2)]
+with files[1].open("ab") as stream:  # other content: the loads convert into two folders
+    stream.write(bytes(32))
+both_converting = threading.Barrier(2, timeout=WAIT_S)
+names = []
+
+def loading(path):
+    def progress(step):
+        if step.stage == "Converting GGUF":
+            both_converting.wait()
+    return lambda: names.append(load_model(str(path), dtype="float32", progress=progress).name)
+
+run_threads(*(loading(path) for path in files))
+assert gguf.GGUFReader is original, gguf.GGUFReader
+print(",".join(sorted(names)))
+"""
+
+
 def test_two_gguf_loads_at_once_on_two_threads(tmp_path: Path) -> None:
     """Both conversions are held inside their reader window together (at the "Converting
-    GGUF" stage), then finish in either order."""
-    original = gguf.GGUFReader
-    files = [write_tiny_llama_gguf(tmp_path / f"model-{index}.gguf") for index in range(2)]
-    # Different content per file, so the two loads convert into two folders.
-    with files[1].open("ab") as stream:
-        stream.write(b"\0" * 32)
-    both_converting = threading.Barrier(2, timeout=WAIT_S)
-    names: list[str] = []
+    GGUF" stage), then finish in either order. In a process of its own: transformers'
+    from_pretrained keeps process-wide state that two loads at once leave changed, which
+    later tests building models here would inherit."""
+    environment = {**os.environ, "WRITER_HOME": str(tmp_path / "home"), "HF_HUB_OFFLINE": "1"}
+    result = subprocess.run(
+        [sys.executable, "-c", _TWO_LOADS_AT_ONCE, str(tmp_path)], capture_output=True,
+        text=True, env=environment, timeout=600, check=False, cwd=Path(__file__).parents[2],
+    )
 
-    def loading(path: Path) -> Callable[[], None]:
-        def progress(step: LoadProgress) -> None:
-            if step.stage == "Converting GGUF":
-                both_converting.wait()
-
-        def run() -> None:
-            names.append(load_model(str(path), dtype="float32", progress=progress).name)
-        return run
-
-    run_threads(*(loading(path) for path in files))
-
-    assert sorted(names) == ["model-0.gguf", "model-1.gguf"]
-    assert gguf.GGUFReader is original
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.strip().splitlines()[-1] == "model-0.gguf,model-1.gguf"
