@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from writer_app.engine import file_lock
+from writer_app import file_lock
 
 WAIT_S = 120.0  # only a broken run waits this long; the holder's start imports little
 DAY_S = 24 * 3600

@@ -19,9 +19,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from writer_app import paths
+from writer_app import file_lock, paths
 from writer_app.atomic import write_text_atomically
-from writer_app.engine import file_lock
 from writer_app.engine.quantize import INT8_FILE
 
 log = logging.getLogger(__name__)

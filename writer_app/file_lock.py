@@ -1,5 +1,8 @@
 """Advisory file locks, shared or exclusive, between processes, on POSIX and Windows.
 
+Used by the converted-model cache (readers share a folder, a rebuild excludes them) and
+by the crash journal (a writer holds its lock for life: `documents.lifelock`).
+
 The system drops a lock the moment its holder dies, however it dies, so a lock that
 cannot be taken always means a live holder. POSIX uses `flock` (whole file, tied to the
 open file, so two opens in one process exclude each other as two processes do).
@@ -79,9 +82,15 @@ def lock_shared(path: Path) -> FileLock:
     return FileLock(path, descriptor, [])
 
 
-def try_lock_exclusive(path: Path) -> FileLock | None:
-    """Take an exclusive lock now, or return None when anyone holds the file."""
-    descriptor = _open(path)
+def try_lock_exclusive(path: Path, *, create: bool = True) -> FileLock | None:
+    """Take an exclusive lock now, or return None when anyone holds the file (or, without
+    `create`, when there is no file to lock)."""
+    try:
+        descriptor = _open(path, create)
+    except FileNotFoundError:
+        if create:
+            raise
+        return None
     try:
         if os.name == "nt":
             if not _windows_try(descriptor, 0, 1):
@@ -110,8 +119,8 @@ def shared(path: Path) -> Iterator[FileLock]:
         lock.release()
 
 
-def _open(path: Path) -> int:
-    return os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+def _open(path: Path, create: bool = True) -> int:
+    return os.open(path, os.O_RDWR | (os.O_CREAT if create else 0), 0o600)
 
 
 def _windows_lock(descriptor: int, mode: int, offset: int, length: int) -> None:
