@@ -120,22 +120,39 @@ async def wait_until(condition: Any, timeout: float, step: float = 0.01) -> bool
     return True
 
 
-def journal_has(folder: Path, marker: str) -> bool:
-    """Whether a journal on disk under `folder` holds `marker` in its document's text
-    (incremental `.journal` files are replayed, whole-text `.json` ones read)."""
-    from writer_app.documents.journal_records import replay
+class JournalWatch:
+    """Tells whether a journal on disk under `folder` holds a marker in its document's
+    text (incremental `.journal` files are replayed, whole-text `.json` ones read). A file
+    is read again only once it changed, so polling costs little between writes."""
 
-    for file in folder.rglob("*"):
-        try:
-            if file.suffix == ".journal":
-                state = replay(file.read_bytes())
-                if state is not None and marker in state.text:
-                    return True
-            elif file.suffix == ".json" and marker.encode() in file.read_bytes():
-                return True
-        except OSError:
-            continue
-    return False
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._texts: dict[Path, tuple[tuple[int, int], str]] = {}
+
+    def has(self, marker: str) -> bool:
+        return any(marker in text for text in self._current_texts())
+
+    def _current_texts(self) -> list[str]:
+        from writer_app.documents.journal_records import replay
+
+        texts = []
+        for file in [*self.folder.glob("*.journal"), *self.folder.glob("*.json")]:
+            try:
+                stat = file.stat()
+                version = (stat.st_mtime_ns, stat.st_size)
+                known = self._texts.get(file)
+                if known is None or known[0] != version:
+                    data = file.read_bytes()
+                    if file.suffix == ".journal":
+                        state = replay(data)
+                        text = state.text if state is not None else ""
+                    else:
+                        text = data.decode("utf-8", errors="replace")
+                    known = self._texts[file] = (version, text)
+                texts.append(known[1])
+            except OSError:  # replaced or removed meanwhile: read it at the next poll
+                continue
+        return texts
 
 
 def type_key(widget: Any, character: str) -> None:
@@ -156,7 +173,7 @@ def type_key(widget: Any, character: str) -> None:
                                                  character))
 
 
-async def type_bursts(window: Any, clock: PaintClock, run: Run, journal_folder: Path,
+async def type_bursts(window: Any, clock: PaintClock, run: Run, journal: JournalWatch,
                       args: argparse.Namespace) -> None:
     """Type `args.keys` keys in bursts of `args.burst`, a pause after each burst."""
     editor = window.editor
@@ -188,8 +205,8 @@ async def type_bursts(window: Any, clock: PaintClock, run: Run, journal_folder: 
                 run.late_ms.append((sent - due) * 1000)
             due = max(due + interval, time.perf_counter())
         last_key = time.perf_counter()
-        found = await wait_until(functools.partial(journal_has, journal_folder, marker),
-                                 JOURNAL_TIMEOUT_S, step=0.005)
+        found = await wait_until(functools.partial(journal.has, marker), JOURNAL_TIMEOUT_S,
+                                 step=0.005)
         run.journal_s.append(time.perf_counter() - last_key if found else math.inf)
         await asyncio.sleep(args.pause_ms / 1000)  # the pane refreshes now
         typed += count
@@ -209,7 +226,7 @@ async def measure(args: argparse.Namespace, home: Path, model: Path) -> list[Run
     window = MainWindow(worker, Settings(path=home / "settings.json"),
                         state_path=home / "window.ini")
     window.show()
-    journal_folder = Path(window.hot_exit.journal.folder)
+    journal = JournalWatch(Path(window.hot_exit.journal.folder))
     runs: list[Run] = []
     try:
         window.load_model(str(model))
@@ -234,7 +251,7 @@ async def measure(args: argparse.Namespace, home: Path, model: Path) -> list[Run
                 window.editor.ensureCursorVisible()
                 await asyncio.sleep(args.pause_ms / 1000)  # the pane settles
                 run = Run(name, position)
-                await type_bursts(window, clock, run, journal_folder, args)
+                await type_bursts(window, clock, run, journal, args)
                 runs.append(run)
                 progress(f"{name}, {position}: p99 {percentile(run.latencies_ms, 0.99):.1f} ms")
         clock.remove()
