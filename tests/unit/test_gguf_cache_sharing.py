@@ -43,7 +43,10 @@ def another_process_holding(lock_path: Path) -> Iterator[multiprocessing.Process
         assert held.wait(WAIT_S), "the holding process never took its lock"
         yield holder
     finally:
-        release.set()
+        # A holder killed inside release.wait() may die holding the Event's internal lock;
+        # set() would then block forever, so a dead holder is only reaped.
+        if holder.is_alive():
+            release.set()
         holder.join(WAIT_S)
         if holder.is_alive():
             holder.kill()
