@@ -18,8 +18,10 @@ from pathlib import Path
 import gguf
 import pytest
 
-from tests.unit.test_models import isolated_dirs, write_tiny_llama_gguf  # noqa: F401
+from tests.unit.test_models import write_tiny_llama_gguf
 from writer_app.engine.models.gguf_reader import QuickGGUFReader, one_gguf_reader
+
+pytestmark = pytest.mark.usefixtures("isolated_dirs")
 
 WAIT_S = 60.0  # generous: only a broken run ever waits this long
 

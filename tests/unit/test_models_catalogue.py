@@ -17,19 +17,7 @@ from writer_app.engine.models import (
     remember_recent,
 )
 
-
-@pytest.fixture(autouse=True)
-def isolated_dirs(writer_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Writer's dirs and the Hugging Face cache both in tmp; the Hub never contacted."""
-    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
-    monkeypatch.delenv("HF_HUB_CACHE", raising=False)
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    return writer_home
-
-
-@pytest.fixture
-def hub_cache(tmp_path: Path) -> Path:
-    return tmp_path / "hf-home" / "hub"
+pytestmark = pytest.mark.usefixtures("isolated_dirs")
 
 
 # --- recent models and the model list ----------------------------------------

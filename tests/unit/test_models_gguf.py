@@ -36,14 +36,7 @@ from writer_app.engine.models import (
 )
 from writer_app.errors import LoadCancelledError, ModelLoadError
 
-
-@pytest.fixture(autouse=True)
-def isolated_dirs(writer_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Writer's dirs and the Hugging Face cache both in tmp; the Hub never contacted."""
-    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
-    monkeypatch.delenv("HF_HUB_CACHE", raising=False)
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    return writer_home
+pytestmark = pytest.mark.usefixtures("isolated_dirs")
 
 
 @pytest.fixture
