@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from writer_app.boundary.backend import Capabilities
 from writer_app.boundary.params import SamplingParams
+from writer_app.boundary.server import ServerConnection
 from writer_app.errors import WriterError
 
 if TYPE_CHECKING:
@@ -28,12 +29,15 @@ class LoadRequest:
     """Load a model; on success it replaces the current one, on failure the old one stays.
 
     `backend` names what runs it (see `writer_app.host.backends`); "auto" picks one.
+    With `server` set, the model runs on that OpenAI-compatible server (backend
+    "server") and `spec` is only a label for it.
     """
 
     spec: str
     device: str = "auto"
     dtype: str = "auto"
     backend: str = "auto"
+    server: ServerConnection | None = None
 
 
 @dataclass(frozen=True)
@@ -79,7 +83,19 @@ class SuggestRequest:
     at_sentence_end: bool = True  # False: whole samples of max_tokens (Continue ×3)
 
 
-Request = LoadRequest | NextTokensRequest | ReweighRequest | GenerateRequest | SuggestRequest
+@dataclass(frozen=True)
+class ServerProbeRequest:
+    """Ask an OpenAI-compatible server whether it answers and which models it serves.
+
+    The Connect to Server dialog's Test button and model list; served in the engine's
+    process, which makes every network call, without changing the loaded model.
+    """
+
+    server: ServerConnection
+
+
+Request = (LoadRequest | NextTokensRequest | ReweighRequest | GenerateRequest | SuggestRequest
+           | ServerProbeRequest)
 
 
 # ---- replies ----------------------------------------------------------------------------
@@ -97,12 +113,26 @@ class ModelInfo:
     context_window: int  # the most tokens one request gives the model
     backend: str = "transformers"  # what runs it
     capabilities: Capabilities = field(default_factory=Capabilities)  # what it cannot do
+    # Why "auto" chose this backend over a faster one, e.g. "llama.cpp is not installed:
+    # …" — shown in About and Copy Diagnostics; "" when nothing was passed over.
+    backend_note: str = ""
 
     @property
     def short_precision(self) -> str:
         """For the status bar: "int8" for int8 weights (what the user chose), else the
         dtype it computes in."""
         return "int8" if self.precision.startswith("int8") else self.dtype
+
+
+@dataclass(frozen=True)
+class ServerProbe:
+    """What a server said to a probe: it answered, with these models."""
+
+    url: str  # the normalised base URL that answered
+    models: tuple[str, ...]  # as /v1/models lists them, in its order
+    server: str  # what it says it is ("llama.cpp", "vLLM", …), "" when it does not say
+    seconds: float  # how long the round trip took
+    warning: str = ""  # e.g. plain http to another machine: the text crosses unencrypted
 
 
 @dataclass(frozen=True)

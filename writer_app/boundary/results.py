@@ -29,6 +29,7 @@ class ContextUsage:
     used: int  # tokens given to the model
     dropped: int  # tokens cut from the left to fit the window
     window: int  # the most tokens the model is given
+    approximate: bool = False  # counted without the model's tokenizer (a server without one)
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,9 @@ class NextTokens:
     tokens: tuple[TokenInfo, ...]
     context: ContextUsage
     params: SamplingParams
+    # The sampled column was computed from the top tokens a server sent, not the whole
+    # vocabulary: where the unsent tail would matter, those probabilities are estimates.
+    approximate: bool = False
 
 
 @dataclass(frozen=True)

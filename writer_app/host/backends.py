@@ -20,6 +20,7 @@ from writer_app.errors import WriterError
 from writer_app.host.loading import Loader
 
 AUTO = "auto"
+SERVER = "server"  # an OpenAI-compatible server; chosen by LoadRequest.server, not by name
 
 
 @dataclass(frozen=True)
@@ -58,13 +59,19 @@ BACKENDS: dict[str, BackendEntry] = {
         BackendEntry("transformers", "writer_app.host.transformers_backend:open_backend",
                      ("torch", "transformers"),
                      "reinstall Writer (pip install writer-app) to get it"),
+        BackendEntry("llama.cpp", "writer_app.host.llamacpp_backend:open_backend",
+                     ("llama_cpp",),
+                     "install it with: pip install llama-cpp-python (it compiles llama.cpp: "
+                     "about 8 minutes, needs cmake and a C compiler)"),
+        BackendEntry(SERVER, "writer_app.host.server_backend:open_backend", (),
+                     "it needs nothing beyond Writer itself"),
     )
 }
 
 
 def choose_backend(request: LoadRequest) -> BackendEntry:
     """The entry that loads `request`: the one it names, or for "auto" the best one here."""
-    name = request.backend
+    name = SERVER if request.server is not None else request.backend
     if name == AUTO:
         return BACKENDS["transformers"]  # the only one so far
     entry = BACKENDS.get(name)
