@@ -12,7 +12,15 @@ def _list_models() -> Any:
     return list_models()
 
 
-QUERIES: dict[str, Callable[[], Any]] = {"list_models": _list_models}
+def _available_backends() -> Any:
+    """{name: None when it can run here, else why not} — for the Engine menu and About."""
+    from writer_app.host.backends import available_backends
+
+    return available_backends()
+
+
+QUERIES: dict[str, Callable[[], Any]] = {"list_models": _list_models,
+                                         "available_backends": _available_backends}
 
 
 def answer(name: str) -> Any:
