@@ -3,6 +3,9 @@
 
     .venv/bin/python packaging/build_linux.py
 
+0. A portable llama.cpp (llama-cpp-python built with GGML_NATIVE=OFF, runs on any x86-64
+   processor with AVX2) is built once into build/installers/llama-cpp/ and bundled instead
+   of the environment's own, which dev.sh compiles for this machine's processor alone.
 1. PyInstaller builds the one-folder bundle (packaging/writer.spec) in build/installers/.
 2. The bundle is checked (model chunks and their checksum, Gemma terms, icon, Qt
    plugins, trimmed files, which system libraries it needs) and runs --self-test.
@@ -12,7 +15,8 @@
    a virtual X server when xvfb-run is installed); the tarball is unpacked and its
    program runs --self-test.
 
-Every self-test runs offscreen, offline, in a fresh WRITER_HOME. The first converts the
+Every self-test runs offscreen, offline, in a fresh WRITER_HOME, and must run the model
+with llama.cpp as well as with transformers. The first converts the
 built-in model (about a minute); the later ones start from that converted copy unless
 --cold is given (they still assemble and checksum their own model chunks: see below).
 """
@@ -28,6 +32,7 @@ import shutil
 import subprocess
 import sys
 import time
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -86,6 +91,11 @@ def main(argv: list[str] | None = None) -> int:
                              "--work/smoke after success (they are always kept on failure)")
     parser.add_argument("--compression", default="gzip", choices=("gzip", "xz", "zstd"),
                         help=".deb compression (default gzip; xz is ~4x slower)")
+    parser.add_argument("--llama-cpp", default="portable", choices=("portable", "environment"),
+                        help="portable (default): bundle a llama.cpp built here with "
+                             f"{manifest.LLAMA_CPP_PORTABLE_CMAKE_ARGS} (the first build takes "
+                             "~8 min, then it is kept in --work); environment: bundle the one "
+                             "installed in this environment (CI installs a portable one)")
     args = parser.parse_args(argv)
     try:
         return build(args)
@@ -106,8 +116,12 @@ def build(args: argparse.Namespace) -> int:
           f"({sys.executable})")
 
     if not args.skip_bundle:
+        llama_site = None
+        if args.llama_cpp == "portable":
+            with timings.step("portable llama.cpp"):
+                llama_site = portable_llama_cpp(work / "llama-cpp")
         with timings.step("PyInstaller bundle"):
-            run_pyinstaller(work, clean=args.clean)
+            run_pyinstaller(work, clean=args.clean, python_path=llama_site)
     elif not bundle.is_dir():
         raise BuildError(f"--skip-bundle, but there is no bundle in {bundle}")
     with timings.step("bundle checks"):
@@ -176,6 +190,9 @@ def preflight(need_pyinstaller: bool) -> None:
     if sys.prefix == sys.base_prefix:
         raise BuildError("run this with the project's environment: "
                          ".venv/bin/python packaging/build_linux.py (see packaging/dev.sh)")
+    if importlib.util.find_spec(manifest.LLAMA_CPP_PACKAGE) is None:
+        raise BuildError("llama-cpp-python is not installed in this environment, and every "
+                         "installer carries it: run packaging/dev.sh test once (it builds it)")
     if need_pyinstaller and importlib.util.find_spec("PyInstaller") is None:
         print("Installing PyInstaller (packaging/build-requirements.txt)", flush=True)
         run([sys.executable, "-m", "pip", "install", "-q", "-r",
@@ -189,7 +206,49 @@ def torch_flavour() -> str:
     return f"cu{torch.version.cuda.replace('.', '')}" if torch.version.cuda else "cpu"
 
 
-def run_pyinstaller(work: Path, clean: bool) -> None:
+def portable_llama_cpp(folder: Path) -> Path:
+    """A site folder holding llama_cpp built without -march=native, at the environment's
+    version; built once (~8 min on 2 cores) and kept in `folder`."""
+    from importlib import metadata
+
+    version = metadata.version("llama-cpp-python")
+    flags = manifest.LLAMA_CPP_PORTABLE_CMAKE_ARGS
+    tag = hashlib.sha256(f"{version} {flags}".encode()).hexdigest()[:12]
+    wheels = folder / f"wheel-{version}-{tag}"
+    site = folder / f"site-{version}-{tag}"
+    if (site / manifest.LLAMA_CPP_PACKAGE / "__init__.py").is_file():
+        print(f"llama-cpp-python {version} ({flags}): {site}")
+        return site
+    found = sorted(wheels.glob("llama_cpp_python-*.whl"))
+    if not found:
+        print(f"Building llama-cpp-python {version} with {flags} (about 8 minutes on 2 cores)",
+              flush=True)
+        log = folder / "build.log"
+        folder.mkdir(parents=True, exist_ok=True)
+        env = dict(os.environ, CMAKE_ARGS=f"{os.environ.get('CMAKE_ARGS', '')} {flags}".strip())
+        with log.open("w", encoding="utf-8") as handle:
+            result = subprocess.run(
+                [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-cache-dir",
+                 "--no-binary", "llama-cpp-python", "-w", str(wheels),
+                 f"llama-cpp-python=={version}"],
+                stdout=handle, stderr=subprocess.STDOUT, env=env)
+        found = sorted(wheels.glob("llama_cpp_python-*.whl"))
+        if result.returncode != 0 or not found:
+            tail = log.read_text(encoding="utf-8", errors="replace").splitlines()[-15:]
+            raise BuildError("building a portable llama-cpp-python failed (log: {}):\n{}"
+                             .format(log, "\n".join(tail)))
+    partial = site.with_name(site.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    with zipfile.ZipFile(found[-1]) as wheel:
+        wheel.extractall(partial)
+    partial.rename(site)
+    print(f"llama-cpp-python {version} ({flags}): {site}")
+    return site
+
+
+def run_pyinstaller(work: Path, clean: bool, python_path: Path | None = None) -> None:
+    """PyInstaller over writer.spec; `python_path` goes first on the import path (the
+    portable llama_cpp, found there before the environment's own)."""
     log = work / "pyinstaller.log"
     work.mkdir(parents=True, exist_ok=True)
     command = [sys.executable, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN",
@@ -197,8 +256,13 @@ def run_pyinstaller(work: Path, clean: bool) -> None:
                str(REPO / "packaging" / "writer.spec")]
     if clean:
         command.insert(3, "--clean")
+    env = dict(os.environ)
+    if python_path is not None:
+        env["PYTHONPATH"] = os.pathsep.join(
+            [str(python_path), *filter(None, [os.environ.get("PYTHONPATH")])])
     with log.open("w", encoding="utf-8") as handle:
-        result = subprocess.run(command, cwd=REPO, stdout=handle, stderr=subprocess.STDOUT)
+        result = subprocess.run(command, cwd=REPO, stdout=handle, stderr=subprocess.STDOUT,
+                                env=env)
     if result.returncode != 0:
         tail = log.read_text(encoding="utf-8", errors="replace").splitlines()[-25:]
         raise BuildError("PyInstaller failed (log: {}):\n{}".format(log, "\n".join(tail)))
@@ -240,11 +304,27 @@ def check_bundle(bundle: Path) -> None:
                  "PySide6/Qt/plugins/imageformats/libqsvg.so",
                  "PySide6/Qt/plugins/iconengines/libqsvgicon.so"):
         require(internal / path, "the bundle")
+    check_llama_cpp(internal)
     leftovers = [path.relative_to(internal).as_posix() for path in internal.rglob("*")
                  if not manifest.keep_in_bundle(path.relative_to(internal).as_posix())]
     if leftovers:
         raise BuildError(f"trimmed files are in the bundle: {', '.join(leftovers[:8])}")
     print("bundle contents OK")
+
+
+def check_llama_cpp(internal: Path) -> None:
+    """llama.cpp's libraries are where llama_cpp loads them from, and the CPU backend is not
+    tied to the build machine's processor (AVX-512 code, zmm registers, means it was built
+    with -march=native on a machine that has it)."""
+    for library in manifest.llama_cpp_library_files(internal):
+        require(library, "the bundle's llama.cpp")
+    cpu = manifest.llama_cpp_library_files(internal)[-1]
+    disassembly = subprocess.run(["objdump", "-d", "--no-show-raw-insn", str(cpu)],
+                                 capture_output=True, text=True).stdout
+    if "%zmm" in disassembly:
+        raise BuildError(f"{cpu.name} uses AVX-512: it was built for this machine's processor "
+                         "only; build with --llama-cpp portable")
+    print(f"llama.cpp libraries OK in {cpu.parent}")
 
 
 def deb_depends(bundle: Path) -> list[str]:
@@ -324,12 +404,20 @@ def self_test(program: Path, home: Path, platform: str = "offscreen") -> None:
     print(f"$ {' '.join(command)}   (QT_QPA_PLATFORM={platform}, WRITER_HOME={home})",
           flush=True)
     try:
-        result = subprocess.run(command, env=env, cwd=home,
+        result = subprocess.run(command, env=env, cwd=home, stdout=subprocess.PIPE, text=True,
+                                encoding="utf-8", errors="replace",
                                 timeout=SELF_TEST_TIMEOUT_S)
     except subprocess.TimeoutExpired as error:
         raise BuildError(f"{program} --self-test took over {SELF_TEST_TIMEOUT_S} s") from error
+    print(result.stdout, end="", flush=True)
     if result.returncode != 0:
         raise BuildError(f"{program} --self-test exited with {result.returncode}")
+    if LLAMA_CPP_RAN not in result.stdout:
+        raise BuildError(f"{program} --self-test passed without running llama.cpp (no "
+                         f"'{LLAMA_CPP_RAN.strip()}' line): see its output above")
+
+
+LLAMA_CPP_RAN = "  backend       llama.cpp"  # the self-test's line once llama.cpp loaded
 
 
 def seeded_home(home: Path, seed: Path | None) -> Path:

@@ -35,14 +35,27 @@ METADATA_PACKAGES = (
     "transformers", "tokenizers", "safetensors", "accelerate", "huggingface_hub", "gguf",
     "torch", "numpy", "tqdm", "regex", "requests", "packaging", "filelock", "pyyaml",
     "PySide6-Essentials", "shiboken6", "qasync", "platformdirs", "charset-normalizer",
-    "writer-app",
+    "llama-cpp-python", "keyring", "writer-app",
 )
 
-# Never bundled: test and development tools, and the optional llama.cpp backend (its
-# own CPU build; install writer-app[llama] from PyPI to use it).
+# llama.cpp in-process (llama-cpp-python) is bundled: it is the fast CPU backend for GGUF
+# models, the built-in one included. Its Python package loads its shared libraries by path
+# from llama_cpp/lib/ (see pyinstaller_hooks/hook-llama_cpp.py); its OpenAI-compatible
+# server (fastapi, uvicorn) is for the tests and stays out.
+LLAMA_CPP_PACKAGE = "llama_cpp"
+LLAMA_CPP_LIBRARIES = ("llama", "ggml", "ggml-base", "ggml-cpu")  # what loading a model needs
+# The installers' llama.cpp runs on any x86-64 processor with AVX2 (2013 on): no -march=native.
+# (ggml's runtime CPU dispatch, GGML_BACKEND_DL + GGML_CPU_ALL_VARIANTS, looks for its
+# backends beside the executable, not in llama_cpp/lib, so llama-cpp-python 0.3.36 cannot
+# use it.)
+LLAMA_CPP_PORTABLE_CMAKE_ARGS = "-DGGML_NATIVE=OFF"
+
+# Never bundled: test and development tools, and the llama.cpp server's web stack.
 EXCLUDED_MODULES = (
     "tkinter", "_tkinter", "pytest", "_pytest", "pytestqt", "ruff", "IPython",
-    "matplotlib", "llama_cpp", "PyInstaller",
+    "matplotlib", "PyInstaller", "hypothesis", "importlinter",
+    "llama_cpp.server", "uvicorn", "fastapi", "starlette", "sse_starlette",
+    "starlette_context", "pydantic_settings",
     "PySide6.QtQml", "PySide6.QtQuick", "PySide6.QtQuickWidgets", "PySide6.Qt3DCore",
     "PySide6.QtPdf", "PySide6.QtWebEngineCore", "PySide6.QtMultimedia",
 )
@@ -85,6 +98,10 @@ TRIMMED = (
     # The system's C++ runtime is always at least as new as the build machine's (glibc
     # sets the floor); a bundled older one breaks graphics drivers built against newer.
     "libstdc++.so*", "libgcc_s.so*",
+    # A Linux wheel cannot hold symlinks, so llama_cpp/lib has three copies of each library:
+    # libllama.so (the name ctypes loads), libllama.so.0 (the soname others link to) and
+    # libllama.so.0.5.0, which nothing loads.
+    "llama_cpp/lib/*.so.*.*",
 )
 # ...except what torch needs at run time: shared-memory tensors start this helper.
 KEPT = ("torch/bin/torch_shm_manager", "torch/bin/torch_shm_manager.exe")
@@ -167,6 +184,17 @@ def keep_in_bundle(dest_name: str) -> bool:
     if name in KEPT:
         return True
     return not any(fnmatch.fnmatch(name, pattern) for pattern in TRIMMED)
+
+
+def llama_cpp_library_files(internal: Path, platform: str | None = None) -> list[Path]:
+    """The llama.cpp libraries a bundle's `_internal` folder must hold for llama_cpp to load
+    a model: the names its ctypes loader opens (libllama.so, llama.dll, libllama.dylib)."""
+    platform = platform or sys.platform
+    folder = internal / LLAMA_CPP_PACKAGE / "lib"
+    if platform == "win32":
+        return [folder / f"{name}.dll" for name in LLAMA_CPP_LIBRARIES]
+    suffix = ".dylib" if platform == "darwin" else ".so"
+    return [folder / f"lib{name}{suffix}" for name in LLAMA_CPP_LIBRARIES]
 
 
 def executable_name(console: bool = False) -> str:

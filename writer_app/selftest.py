@@ -3,14 +3,17 @@
 Every built installer runs it on its installed program (the frozen-app smoke test), and
 users can paste its output into a bug report. It prints versions, platform and device,
 draws the main window with English and Chinese text offscreen (Qt's platform plugins, fonts and
-image formats are present), then loads the model and generates a few tokens, and loads it
-once more in the engine's own process (as the app runs it) for the next tokens. Exit code 0
-when every check passed; otherwise 1 with one line on stderr that says what failed.
+image formats are present), then loads the model and generates a few tokens, loads it with
+llama.cpp (the fast CPU backend for GGUF models, which every installer carries) and
+generates again, and loads it once more in the engine's own process (as the app runs it) for
+the next tokens. Exit code 0 when every check passed; otherwise 1 with one line on stderr
+that says what failed.
 """
 
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import platform
 import sys
@@ -70,6 +73,7 @@ def _run_checks(model: str, device: str, dtype: str, out: TextIO, err: TextIO) -
         ("versions", _check_versions),
         ("window", _check_qt),
         ("model", lambda say: _check_model(say, model, device, dtype)),
+        ("llama.cpp", lambda say: _check_llama_cpp(say, model)),
         ("engine process", lambda say: _check_engine_process(say, model, device, dtype)),
     ]
     for name, check in checks:
@@ -107,6 +111,7 @@ def _check_versions(say: Callable[[str], None]) -> None:
         ("torch", f"{torch.__version__} ({cuda})"),
         ("transformers", transformers.__version__),
         ("PySide6", f"{PySide6.__version__} (Qt {QtCore.qVersion()})"),
+        ("llama.cpp", _llama_cpp_version() or "not installed"),
         ("platform", f"{platform.platform()} ({platform.machine()})"),
         ("installed as", _installation_kind()),
     ]
@@ -114,8 +119,28 @@ def _check_versions(say: Callable[[str], None]) -> None:
         say(f"  {label:<13} {value}")
 
 
+def _frozen() -> bool:
+    """Whether this is an installed bundle (PyInstaller), not a Python environment."""
+    return bool(getattr(sys, "frozen", False))
+
+
+def _llama_cpp_installed() -> bool:
+    return importlib.util.find_spec("llama_cpp") is not None
+
+
+def _llama_cpp_version() -> str | None:
+    """llama-cpp-python's version, or None when it is not installed (or cannot load)."""
+    if not _llama_cpp_installed():
+        return None
+    try:
+        import llama_cpp
+    except Exception as error:  # its shared libraries are missing or do not load
+        return f"installed, but it does not load: {_one_line(error)}"
+    return f"llama-cpp-python {getattr(llama_cpp, '__version__', '?')}"
+
+
 def _installation_kind() -> str:
-    if getattr(sys, "frozen", False):
+    if _frozen():
         return f"bundle in {Path(sys.executable).resolve().parent}"
     return f"Python package in {Path(__file__).resolve().parent}"
 
@@ -353,6 +378,100 @@ def _check_model(say: Callable[[str], None], model: str, device: str, dtype: str
         raise SelfTestFailure(f"the model generated no tokens (stopped: {stats.stop_reason})")
 
 
+def _check_llama_cpp(say: Callable[[str], None], model: str) -> None:
+    """Load `model` with the llama.cpp backend, as the window does for GGUF models on a CPU,
+    and generate a few tokens. A frozen build must carry llama.cpp; an environment
+    installed from source may lack it (it is the optional `llama` extra)."""
+    if not _llama_cpp_installed():
+        if _frozen():
+            raise SelfTestFailure("llama.cpp (llama_cpp) is missing from this build — "
+                                  "reinstall Writer")
+        say("  skipped       llama-cpp-python is not installed "
+            "(pip install 'writer-app[llama]'); Writer runs on transformers")
+        return
+    missing = llama_cpp_cpu_gap()
+    if missing:
+        say(f"  skipped       this processor lacks {', '.join(missing)}, which the bundled "
+            "llama.cpp needs; Writer runs on transformers")
+        return
+    if not _is_gguf_spec(model):
+        say(f"  skipped       {model} is not a GGUF model (llama.cpp reads only .gguf files)")
+        return
+
+    from writer_app.boundary.engine import CancelFlag, LoaderRef
+    from writer_app.boundary.messages import (
+        Failure,
+        GenerateRequest,
+        GenerationSummary,
+        LoadRequest,
+    )
+    from writer_app.boundary.params import SamplingParams
+    from writer_app.boundary.results import Step
+    from writer_app.host.serving import EngineHost
+
+    host = EngineHost(LoaderRef(options={"remember": False}))
+    steps: list[Step] = []
+
+    def event(item: object) -> None:
+        if isinstance(item, Step):
+            steps.append(item)
+
+    try:
+        started = time.perf_counter()
+        info = host.execute(LoadRequest(model, device="cpu", backend="llama.cpp"), event,
+                            CancelFlag())
+        if isinstance(info, Failure):
+            raise SelfTestFailure(f"llama.cpp could not load {model}: {_failure_text(info)}")
+        say(f"  backend       {info.backend} ({_llama_cpp_version()})")
+        say(f"  loaded        {info.name} on {info.device}, {info.precision}, "
+            f"in {time.perf_counter() - started:.1f} s")
+        params = SamplingParams(seed=SEED, max_new_tokens=MAX_NEW_TOKENS)
+        summary = host.execute(GenerateRequest(PROMPT, lambda: params), event, CancelFlag())
+        if isinstance(summary, Failure):
+            raise SelfTestFailure(f"llama.cpp failed to generate: {_failure_text(summary)}")
+        assert isinstance(summary, GenerationSummary)
+        text = "".join(step.text for step in steps)
+        say(f"  generated     {PROMPT!r} → {text!r}")
+        say(f"  speed         {summary.tokens} tokens, {summary.tokens_per_second:.1f} "
+            f"tokens/s (stopped: {summary.stop_reason})")
+        if summary.tokens < 1:
+            raise SelfTestFailure(f"llama.cpp generated no tokens (stopped: "
+                                  f"{summary.stop_reason})")
+    finally:
+        host.close()
+
+
+def _is_gguf_spec(model: str) -> bool:
+    return model == "default" or model.lower().endswith(".gguf")
+
+
+def _failure_text(failure: Any) -> str:
+    return " — ".join(part for part in (getattr(failure, "message", str(failure)),
+                                        getattr(failure, "hint", "")) if part)
+
+
+# The x86-64 instructions a portable llama.cpp build (GGML_NATIVE=OFF, as the installers
+# build it) is compiled with: without them it would stop the process with SIGILL.
+LLAMA_CPP_X86_FLAGS = ("avx", "avx2", "fma", "f16c")
+
+
+def llama_cpp_cpu_gap(cpuinfo: str | None = None) -> list[str]:
+    """The instructions the bundled llama.cpp needs that this processor lacks (x86-64 Linux
+    only; [] elsewhere or when unknown)."""
+    if cpuinfo is None:
+        if sys.platform != "linux" or platform.machine() not in ("x86_64", "AMD64"):
+            return []
+        try:
+            cpuinfo = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return []
+    for line in cpuinfo.splitlines():
+        if line.startswith("flags"):
+            flags = set(line.partition(":")[2].split())
+            return [flag.upper() for flag in LLAMA_CPP_X86_FLAGS if flag not in flags]
+    return []
+
+
 def _check_engine_process(say: Callable[[str], None], model: str, device: str,
                           dtype: str) -> None:
     """The app runs the model in a child process: in a frozen build that process is the
@@ -377,7 +496,7 @@ def _check_engine_process(say: Callable[[str], None], model: str, device: str,
     info, tokens, pid = asyncio.run(ask())
     if pid is None or pid == os.getpid() or tokens is None or not tokens.tokens:
         raise SelfTestFailure("the engine's process gave no answer")
-    say(f"  loaded        {info.name} in process {pid}, "
+    say(f"  loaded        {info.name} in process {pid} ({info.backend} backend), "
         f"in {time.perf_counter() - started:.1f} s")
     say(f"  next tokens   {PROMPT!r} → " + ", ".join(repr(t.text) for t in tokens.tokens))
 

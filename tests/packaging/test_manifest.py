@@ -153,7 +153,8 @@ def test_spec_feeds_the_manifest_to_pyinstaller_and_trims(monkeypatch, tmp_path)
     hidden = analysis.kwargs["hiddenimports"]
     assert set(manifest.hidden_imports()) <= set(hidden)
     assert "writer_app.selftest" in hidden
-    assert "llama_cpp" in analysis.kwargs["excludes"]
+    assert "llama_cpp" not in analysis.kwargs["excludes"]  # every installer carries it
+    assert {"llama_cpp.server", "uvicorn", "fastapi"} <= set(analysis.kwargs["excludes"])
     assert analysis.kwargs["hookspath"] == [str(manifest.REPO / "packaging" /
                                                 "pyinstaller_hooks")]
     assert [entry[0] for entry in analysis.binaries] == [

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
 import io
+
+import build_linux
+import pytest
 
 from writer_app import selftest
 
@@ -64,3 +68,93 @@ def test_cli_wires_the_flag(tiny_model_dir, writer_home, capsys):
     code = main(["--self-test", "--model", str(tiny_model_dir), "--device", "cpu"])
     assert code == 0
     assert "self-test passed" in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------------------
+# llama.cpp: every installer carries it, and the self-test runs the model with it
+
+
+def _llama_check(model: str) -> tuple[list[str], BaseException | None]:
+    lines: list[str] = []
+    try:
+        selftest._check_llama_cpp(lines.append, model)
+    except selftest.SelfTestFailure as failure:
+        return lines, failure
+    return lines, None
+
+
+def test_a_frozen_build_without_llama_cpp_fails(monkeypatch):
+    monkeypatch.setattr(selftest, "_llama_cpp_installed", lambda: False)
+    monkeypatch.setattr(selftest, "_frozen", lambda: True)
+    _lines, failure = _llama_check("default")
+    assert failure is not None
+    assert "llama.cpp (llama_cpp) is missing from this build" in str(failure)
+
+
+def test_a_source_install_without_llama_cpp_skips_it(monkeypatch):
+    monkeypatch.setattr(selftest, "_llama_cpp_installed", lambda: False)
+    monkeypatch.setattr(selftest, "_frozen", lambda: False)
+    lines, failure = _llama_check("default")
+    assert failure is None
+    assert lines == ["  skipped       llama-cpp-python is not installed (pip install "
+                     "'writer-app[llama]'); Writer runs on transformers"]
+    assert selftest._llama_cpp_version() is None
+
+
+def test_a_model_that_is_no_gguf_file_skips_llama_cpp(monkeypatch, tmp_path):
+    monkeypatch.setattr(selftest, "_llama_cpp_installed", lambda: True)
+    monkeypatch.setattr(selftest, "llama_cpp_cpu_gap", lambda: [])
+    lines, failure = _llama_check(str(tmp_path))
+    assert failure is None
+    assert "is not a GGUF model" in lines[0]
+
+
+@pytest.mark.parametrize(("flags", "missing"), [
+    ("fpu sse sse2 avx avx2 fma f16c bmi2", []),
+    ("fpu sse sse2 avx fma", ["AVX2", "F16C"]),
+    ("fpu sse sse2", ["AVX", "AVX2", "FMA", "F16C"]),
+])
+def test_cpu_gap_reads_proc_cpuinfo_flags(flags, missing):
+    cpuinfo = f"processor\t: 0\nvendor_id\t: AuthenticAMD\nflags\t\t: {flags}\n\nprocessor\t: 1\n"
+    assert selftest.llama_cpp_cpu_gap(cpuinfo) == missing
+    assert selftest.llama_cpp_cpu_gap("processor : 0\n") == []  # no flags line: unknown
+
+
+def test_this_machine_runs_the_portable_llama_cpp():
+    assert selftest.llama_cpp_cpu_gap() == []  # the installers' self-test would skip it
+
+
+needs_llama = pytest.mark.skipif(
+    importlib.util.find_spec("llama_cpp") is None
+    or importlib.util.find_spec("writer_app.host.llamacpp_backend") is None,
+    reason="llama-cpp-python or Writer's llama.cpp backend is not installed")
+
+
+@pytest.fixture(scope="session")
+def default_gguf() -> str:
+    """The built-in GGUF in the real user cache (assembled once per machine)."""
+    from writer_app.engine.models.builtin import default_gguf_path
+
+    return str(default_gguf_path())
+
+
+@needs_llama
+@pytest.mark.integration
+def test_llama_cpp_check_generates_with_the_default_gguf(default_gguf, writer_home):
+    lines, failure = _llama_check(default_gguf)
+    assert failure is None, lines
+    out = "\n".join(lines)
+    assert "backend       llama.cpp (llama-cpp-python " in out
+    assert build_linux.LLAMA_CPP_RAN in out  # what the installers' build looks for
+    assert "generated     'The' →" in out
+    assert "speed         8 tokens" in out or "stopped: eos" in out
+
+
+@needs_llama
+def test_llama_cpp_check_fails_in_one_line_on_a_broken_gguf(writer_home, tmp_path):
+    broken = tmp_path / "broken.gguf"
+    broken.write_bytes(b"GGUF" + bytes(60))
+    _lines, failure = _llama_check(str(broken))
+    assert failure is not None
+    assert str(failure).startswith(f"llama.cpp could not load {broken}")
+    assert "\n" not in str(failure)
