@@ -140,7 +140,8 @@ def run_gui(args: argparse.Namespace) -> int:
         from writer_app.selftest import run_self_test
 
         return run_self_test(model=args.model or "default", device=args.device or "auto",
-                             dtype=args.dtype or "auto", **_given(run_self_test, choices))
+                             dtype=args.dtype or "auto",
+                             **_given(run_self_test, choices, "with --self-test"))
     try:
         from writer_app.app import run_gui as start_window
     except ImportError as error:
@@ -149,10 +150,10 @@ def run_gui(args: argparse.Namespace) -> int:
     if server is not None:
         _warn(clear_text_warning(server))
     return start_window(args.path, model=args.model, device=args.device, dtype=args.dtype,
-                        **_given(start_window, choices))
+                        **_given(start_window, choices, "by this build's window"))
 
 
-def _given(function: object, choices: dict[str, object]) -> dict[str, object]:
+def _given(function: object, choices: dict[str, object], where: str) -> dict[str, object]:
     """The choices the user made, as keyword arguments; a usage error where `function`
     has no parameter for one (this build cannot honour it)."""
     given = {name: value for name, value in choices.items() if value is not None}
@@ -160,7 +161,7 @@ def _given(function: object, choices: dict[str, object]) -> dict[str, object]:
     for name in given:
         if name not in accepted:
             flag = "--server" if name == "server" else f"--{name}"
-            raise InvalidSettingError(f"{flag} is not supported here yet",
+            raise InvalidSettingError(f"{flag} is not supported {where}",
                                       f"leave out {flag}")
     return given
 

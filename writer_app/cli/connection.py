@@ -45,6 +45,9 @@ def server_from_args(args: argparse.Namespace,
         base_url = normalise_base_url(url)
     except WriterError as error:
         raise InvalidSettingError(f"--server: {error.message}", error.hint) from None
+    except ValueError:  # urlsplit's own refusals, e.g. an unclosed "[" of an IPv6 address
+        raise InvalidSettingError(f"--server: {url!r} is not a server address",
+                                  "enter one such as http://127.0.0.1:8080/v1") from None
     model = (args.server_model or "").strip()
     return ServerConnection(url=base_url, model=model,
                             api_key=_key_from(args.api_key_env, environ))
