@@ -10,19 +10,28 @@ import asyncio
 import os
 import signal
 import sys
+from typing import TYPE_CHECKING
 
 from writer_app import paths
 from writer_app.worker import EngineWorker
+
+if TYPE_CHECKING:
+    from writer_app.boundary.server import ServerConnection
+    from writer_app.ui.main_window import MainWindow
 
 # qasync picks its Qt binding from what is imported (or QT_API): PySide6 first.
 os.environ.setdefault("QT_API", "pyside6")
 
 
 def run_gui(path: str | None = None, model: str | None = None, device: str | None = None,
-            dtype: str | None = None, worker: EngineWorker | None = None) -> int:
+            dtype: str | None = None, worker: EngineWorker | None = None,
+            backend: str | None = None, server: ServerConnection | None = None) -> int:
     """Open the window (with `path` if given), load `model` behind it; returns the exit code.
 
-    A model, device or precision left out is the one used last (the settings file).
+    A model, device, precision or backend ("auto", "transformers", "llama.cpp") left out
+    is the one used last (the settings file). With `server` (the command line's
+    `--server`, its key read from `--api-key-env`), the window writes with that
+    OpenAI-compatible server instead; its key stays in memory for this session only.
 
     `worker` lets tests and benchmarks hand in one whose loader gives a tiny model.
     """
@@ -52,6 +61,8 @@ def run_gui(path: str | None = None, model: str | None = None, device: str | Non
     asyncio.set_event_loop(loop)
 
     settings = Settings.load()
+    if backend is not None:
+        settings.set("model.backend", backend)  # as --device is: kept as the new choice
     install_translations(app, settings.get("ui.language"))
     icon = paths.resources_dir() / "icons" / "writer-app.svg"
     if icon.is_file():
@@ -66,9 +77,7 @@ def run_gui(path: str | None = None, model: str | None = None, device: str | Non
     else:
         window.hot_exit.restore_orphan()
     window.show()
-    loop.call_soon(window.load_model,  # after the first paint
-                   model or settings.get("model.spec"), device or settings.get("model.device"),
-                   dtype or settings.get("model.dtype"))
+    loop.call_soon(start_model, window, model, device, dtype, server)  # after the first paint
     signal.signal(signal.SIGINT, lambda *_: window.close())  # Ctrl+C in a terminal
     try:
         code = loop.run_forever()
@@ -79,3 +88,22 @@ def run_gui(path: str | None = None, model: str | None = None, device: str | Non
         loop.close()
         asyncio.set_event_loop(None)
     return int(code or 0)
+
+
+def start_model(window: MainWindow, model: str | None = None, device: str | None = None,
+                dtype: str | None = None, server: ServerConnection | None = None) -> None:
+    """What the window writes with at start: the server given, the model given, else the
+    last session's — whose server, if it had one, is offered rather than reconnected (the
+    text would leave the computer, and its key may be gone); declining loads the local
+    model."""
+    settings = window.settings
+
+    def local() -> None:
+        window.load_model(model or settings.get("model.spec"),
+                          device or settings.get("model.device"),
+                          dtype or settings.get("model.dtype"))
+
+    if server is not None:
+        window.servers.connect(server)
+    elif model is not None or not window.servers.offer_last(local):
+        local()

@@ -6,6 +6,7 @@ import logging
 import logging.handlers
 import platform
 import sys
+from collections.abc import Mapping
 from importlib import metadata
 from pathlib import Path
 
@@ -13,8 +14,8 @@ from writer_app import __version__, paths
 
 LOG_FILE_BYTES = 2_000_000
 LOG_FILES_KEPT = 3
-_PACKAGES = ("torch", "transformers", "PySide6-Essentials", "qasync", "tokenizers",
-             "accelerate", "gguf", "platformdirs")
+_PACKAGES = ("torch", "transformers", "llama-cpp-python", "PySide6-Essentials", "qasync",
+             "tokenizers", "accelerate", "gguf", "keyring", "platformdirs")
 
 
 def setup_logging(level: int = logging.INFO) -> Path | None:
@@ -50,8 +51,15 @@ def package_versions() -> dict[str, str]:
     return versions
 
 
-def diagnostics_text(model: str = "", device: str = "", precision: str = "") -> str:
-    """Plain text for a bug report: versions, platform, model and device, file locations."""
+def diagnostics_text(model: str = "", device: str = "", precision: str = "",
+                     backend: str = "", backend_note: str = "",
+                     backends: Mapping[str, str | None] | None = None) -> str:
+    """Plain text for a bug report: versions, platform, model, what runs it and where,
+    which backends can run here (and why not), file locations.
+
+    `backend` is what runs the model ("llama.cpp", "server: host:port" — an address,
+    never a key); `backend_note` why "auto" passed over a faster one; `backends` the
+    engine's answer to "available_backends" ({name: None, or why it cannot run})."""
     lines = [
         f"Writer {__version__}",
         f"Python {sys.version.split()[0]} on {platform.platform()} ({platform.machine()})",
@@ -59,8 +67,16 @@ def diagnostics_text(model: str = "", device: str = "", precision: str = "") -> 
     ]
     if model:
         lines.append(f"Model: {model}")
+    if backend:
+        lines.append(f"Backend: {backend}")
+    if backend_note:
+        lines.append(f"Backend note: {backend_note}")
     if device:
         lines.append(f"Device: {device}" + (f", {precision}" if precision else ""))
+    if backends is not None:
+        lines.append("Backends here: " + "; ".join(
+            f"{name} (available)" if why is None else f"{name} (not available: {why})"
+            for name, why in backends.items()))
     lines += [f"Config: {paths.config_dir()}", f"Data: {paths.data_dir()}",
               f"Cache: {paths.cache_dir()}", f"Log: {log_file()}"]
     return "\n".join(lines)

@@ -34,6 +34,10 @@ from writer_app.errors import InvalidSettingError, first_line
 
 log = logging.getLogger(__name__)
 
+# What may run a local model (the engine's registry knows them all; "server" is chosen by
+# connecting to one, never by this setting).
+BACKEND_CHOICES: tuple[str, ...] = ("auto", "transformers", "llama.cpp")
+
 
 @dataclass(frozen=True)
 class Setting:
@@ -133,6 +137,15 @@ SCHEMA: tuple[Setting, ...] = (
             "Number format of the weights; auto: int8 for GGUF models on a CPU (about 3x "
             "faster than float32), bfloat16 on a GPU.",
             choices=DTYPE_CHOICES),
+    Setting("model.backend", str, "auto", "Engine",
+            "What runs a local model; auto: llama.cpp for GGUF models on a CPU when it is "
+            "installed, else transformers.", choices=BACKEND_CHOICES),
+    # The OpenAI-compatible server of the last session (never its key: that is in the
+    # system keyring); "" when the model ran on this computer. Offered again at start.
+    Setting("model.server", str, "", "Server",
+            "The server the last session wrote with; empty: the model on this computer."),
+    Setting("model.server_model", str, "", "Server model",
+            "The model on that server; empty lets the server choose."),
     Setting("model.context_limit", int, 4096, "Context limit",
             "The most tokens of text before the cursor given to the model.",
             Bounds(128, 131072), 128),

@@ -11,12 +11,15 @@ from collections.abc import Callable, Iterator
 import pytest
 from PySide6.QtWidgets import QApplication
 
+from tests.gui.backend_fakes import fake_server, memory_keyring, no_keyring
 from writer_app.host import EngineHost, load_with_engine
 from writer_app.settings import Settings
 from writer_app.worker import THREAD_NAME, EngineWorker
 
 os.environ.setdefault("QT_API", "pyside6")
 import qasync  # after PySide6, whose binding it then uses
+
+__all__ = ["fake_server", "memory_keyring", "no_keyring"]  # fixtures for the backend tests
 
 
 @pytest.fixture(autouse=True)
@@ -102,9 +105,15 @@ def make_window(qtbot, running_loop, tiny_loaded, tmp_path) -> Iterator[Callable
 
     def make(load: str | None = "tiny", gate: threading.Event | None = None,
              state_path=None, loader=None, timeout: int = 20_000,
-             separate_process: bool = False) -> MainWindow:
-        worker = (EngineWorker(loader=loader) if separate_process
-                  else EngineWorker(EngineHost(loader or tiny_loader(tiny_loaded, gate))))
+             separate_process: bool = False, engine=None) -> MainWindow:
+        """`engine`: an engine of the test's own (say, an EngineHost that answers server
+        probes); by default an EngineHost whose loader gives the tiny model."""
+        if engine is not None:
+            worker = EngineWorker(engine)
+        elif separate_process:
+            worker = EngineWorker(loader=loader)
+        else:
+            worker = EngineWorker(EngineHost(loader or tiny_loader(tiny_loaded, gate)))
         settings = Settings(path=tmp_path / "settings.json")
         window = MainWindow(worker, settings, state_path=state_path or tmp_path / "window.ini")
         windows.append(window)  # closed below, not by qtbot: it closes before this teardown

@@ -56,6 +56,7 @@ class FakeWorker:
 
     def __init__(self) -> None:
         self.loads: list[tuple[str, asyncio.Future]] = []
+        self.requests = []  # the LoadRequests, in order
         self.lost = []
 
     def on_engine_lost(self, listener) -> None:
@@ -64,21 +65,22 @@ class FakeWorker:
     def cancel_load(self) -> None:
         pass
 
-    def load(self, spec, device, dtype, on_progress=None):
+    def load_request(self, request, on_progress=None):
         future = asyncio.get_running_loop().create_future()
-        self.loads.append((spec, future))
+        self.loads.append((request.spec, future))
+        self.requests.append(request)
         return future
 
 
 class Messages:
     def __init__(self) -> None:
-        self.errors, self.status = [], ""
+        self.errors, self.status, self.infos = [], "", []
 
     def show_error(self, message, hint="", details="", topic="", actions=()):
         self.errors.append(message)
 
-    def show_info(self, message, hint="", topic=""):
-        pass
+    def show_info(self, message, hint="", topic="", actions=()):
+        self.infos.append((message, actions))
 
     def show_status(self, text, timeout_ms=0):
         self.status = text

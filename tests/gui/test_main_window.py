@@ -136,11 +136,11 @@ def test_streamed_steps_reach_the_pane_at_most_ten_times_a_second(qtbot, make_wi
     headings: list[str | None] = []
     original = window.pane.show_tokens
 
-    def spy(tokens, heading=None, chosen_id=None):
+    def spy(tokens, heading=None, chosen_id=None, approximate=False):
         if heading and heading.startswith("Token "):
             shown.append(time.monotonic())
         headings.append(heading)
-        return original(tokens, heading, chosen_id)
+        return original(tokens, heading, chosen_id, approximate)
 
     window.pane.show_tokens = spy
     summary = generate(qtbot, window)

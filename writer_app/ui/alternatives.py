@@ -84,8 +84,8 @@ class ContinueThree(QObject):
         return self.editor.document().revision(), self.editor.textCursor().position()
 
     def request(self) -> None:
-        if self.access.busy():
-            return
+        if self.access.busy() or not self.action.isEnabled():
+            return  # disabled: the backend cannot sample several (its tooltip says why)
         cursor = self.editor.textCursor()
         text = self.editor.text_for_model(cursor.selectionEnd())
         self.message.emit(self.tr("Sampling three continuations…"))

@@ -140,8 +140,8 @@ class CompletionController(QObject):
 
     def request(self) -> None:
         """Ask for a suggestion at the cursor; a newer request replaces an older one."""
-        if self.access.busy():
-            return
+        if self.access.busy() or not self.suggest_action.isEnabled():
+            return  # disabled: the backend cannot suggest (its tooltip says why)
         self.dismiss()
         cursor = self.editor.textCursor()
         if cursor.hasSelection():
@@ -329,7 +329,8 @@ class CompletionController(QObject):
 
     def _auto_suggest(self) -> None:
         cursor = self.editor.textCursor()
-        if self._options or self.is_pending or cursor.hasSelection() or self.access.busy():
+        if self._options or self.is_pending or cursor.hasSelection() or self.access.busy() \
+                or not self.auto_action.isEnabled():
             return
         if not self.editor.recent_text(cursor.position()).strip() \
                 and not self.editor.text_before(cursor.position()).strip():

@@ -44,7 +44,8 @@ class MessageSink(Protocol):
                    topic: str = "", actions: tuple[tuple[str, Callable[[], None]], ...] = ()
                    ) -> None: ...
 
-    def show_info(self, message: str, hint: str = "", topic: str = "") -> None: ...
+    def show_info(self, message: str, hint: str = "", topic: str = "",
+                  actions: tuple[tuple[str, Callable[[], None]], ...] = ()) -> None: ...
 
     def show_status(self, text: str, timeout_ms: int = 0) -> None: ...
 
@@ -65,7 +66,8 @@ class MessageBar(QFrame):
     """A dismissable line of text: what went wrong, and what to do about it.
 
     An error stays until the user dismisses it or its cause is fixed: a later info line
-    waits behind it (the newest one) instead of replacing it.
+    waits behind it (the newest one) instead of replacing it. An info line that asks
+    something (it has buttons) goes before a plain info line, which waits behind it.
     """
 
     closed = Signal()
@@ -106,6 +108,9 @@ class MessageBar(QFrame):
         if level != "error" and self._showing_error():
             self._waiting = shown
             return
+        if level != "error" and actions and self._current is not None \
+                and not self.isHidden() and not self._current.actions:
+            self._waiting = self._current  # a question goes first; the news waits behind it
         self._show(shown)
 
     def _showing_error(self) -> bool:

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from writer_app.boundary.results import Step
     from writer_app.worker import GenerationSummary
 
+Actions = tuple[tuple[str, Callable[[], None]], ...]
 STEP_PANE_INTERVAL = 0.1  # s between two streamed steps shown in the pane (10 a second)
 TOPIC = "generation"
 
@@ -83,7 +84,8 @@ class GenerationController(QObject):
                  preamble: Callable[[], str], pane: NextTokensPane,
                  probabilities: ProbabilityController, indicators: StatusIndicators,
                  messages: MessageSink, tasks: TaskSet, top_n: int,
-                 model_ready: Callable[[], bool], parent: QObject | None = None) -> None:
+                 model_ready: Callable[[], bool], parent: QObject | None = None,
+                 failure_actions: Callable[[], Actions] = lambda: ()) -> None:
         super().__init__(parent)
         self.editor = editor
         self.worker = worker
@@ -96,6 +98,7 @@ class GenerationController(QObject):
         self.tasks = tasks
         self.top_n = top_n
         self.model_ready = model_ready
+        self.failure_actions = failure_actions  # buttons under a failure (Try Again, …)
         self._stream: GenerationStream | None = None
         self._closing = False
         self.throttle = StepThrottle(self._show_step, parent=self)
@@ -144,12 +147,12 @@ class GenerationController(QObject):
                 if step.alternatives:
                     self.throttle.add(step)
             summary = stream.summary
-        except WorkerError as error:
+        except WorkerError as error:  # every token that arrived stays in the document
             if not error.cancelled and not self._closing:
                 self.messages.show_error(
                     translate("MainWindow", "Generation failed: {reason}")
                     .format(reason=error.message),
-                    error.hint, error.details, topic=TOPIC)
+                    error.hint, error.details, topic=TOPIC, actions=self.failure_actions())
         finally:
             if not self._closing:
                 self.editor.end_generation()
@@ -178,7 +181,8 @@ class GenerationController(QObject):
         self.indicators.show_speed(summary.tokens_per_second)
         if summary.context is not None:
             self.indicators.show_context(summary.context.used + summary.tokens,
-                                         summary.context.window, summary.context.dropped)
+                                         summary.context.window, summary.context.dropped,
+                                         summary.context.approximate)
         reason = self._stop_reason_text(summary.stop_reason)
         seed = translate("MainWindow", ", seed {seed}").format(seed=summary.seed) \
             if summary.seed is not None else ""

@@ -9,6 +9,7 @@ and shows their messages; it never runs model code.
 
 from __future__ import annotations
 
+import html
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -25,12 +26,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from writer_app.boundary.backend import Capabilities, Feature
 from writer_app.diagnostics import diagnostics_text
 from writer_app.documents.journal import Journal, JournalEntry
 from writer_app.settings import Presets, Settings
+from writer_app.ui import capabilities as gates
 from writer_app.ui.alternatives import ContinueThree
 from writer_app.ui.completion import CompletionController
 from writer_app.ui.editor import WriterEditor
+from writer_app.ui.engine_menu import EngineMenu
 from writer_app.ui.feedback import MessageBar
 from writer_app.ui.files import APP_TITLE, FileController
 from writer_app.ui.generation import STEP_PANE_INTERVAL, GenerationController
@@ -38,11 +42,13 @@ from writer_app.ui.hot_exit import HotExit
 from writer_app.ui.instructions import InstructionsField
 from writer_app.ui.menus import build_menus
 from writer_app.ui.model_access import ModelAccess
-from writer_app.ui.model_control import ModelController
+from writer_app.ui.model_control import ModelController, describe_backend
 from writer_app.ui.pane_refresh import PaneController
 from writer_app.ui.preferences import Preferences
 from writer_app.ui.probabilities import ProbabilityController, VersionList
 from writer_app.ui.sampling_panel import SamplingPanel
+from writer_app.ui.secrets import KeyStore
+from writer_app.ui.servers import ServerController
 from writer_app.ui.status_bar import StatusIndicators
 from writer_app.ui.tasks import TaskSet
 from writer_app.ui.token_pane import NextTokensPane
@@ -65,9 +71,11 @@ class MainWindow(QMainWindow):
     paneUpdated = Signal()
 
     def __init__(self, worker: EngineWorker, settings: Settings | None = None,
-                 state_path: Path | None = None, journal: Journal | None = None) -> None:
+                 state_path: Path | None = None, journal: Journal | None = None,
+                 keys: KeyStore | None = None) -> None:
         super().__init__()
         self.worker = worker
+        self._keys = keys
         self.settings = settings or Settings.load()
         self.window_state = WindowState(state_path)
         self.tasks = TaskSet()
@@ -132,6 +140,10 @@ class MainWindow(QMainWindow):
         top_n = int(self.settings.get("pane.top_n"))
         self.models = ModelController(self.worker, self.settings, self.indicators, self,
                                       self.tasks, self)
+        self.servers = ServerController(self.worker, self.models, self.settings, self,
+                                        self.tasks, self, self._keys)
+        self.engine_menu = EngineMenu(self.worker, self.models, self.settings, self.tasks,
+                                      self.servers.disconnect, self)
         self.files = FileController(self.editor, self, self, self.instructions.set_text)
         self.preferences = Preferences(self, self.settings, self.presets, self.editor,
                                        self.sampling, self, self.files.reopen_with)
@@ -143,7 +155,8 @@ class MainWindow(QMainWindow):
         self.generation = GenerationController(
             self.editor, self.worker, self.live_params, self.instructions.text, self.pane,
             self.probabilities, self.indicators, self, self.tasks, top_n,
-            model_ready=lambda: self.model_info is not None, parent=self)
+            model_ready=lambda: self.model_info is not None, parent=self,
+            failure_actions=self._generation_failure_actions)
         self.pane_control = PaneController(
             self.editor, self.pane, self.worker, self.live_params, self.instructions.text,
             self.indicators, self.tasks, top_n, self.settings.get("pane.delay_ms") / 1000,
@@ -206,8 +219,10 @@ class MainWindow(QMainWindow):
                    actions: tuple[tuple[str, Callable[[], None]], ...] = ()) -> None:
         self.message_bar.show_message(message, hint, details, "error", topic, actions)
 
-    def show_info(self, message: str, hint: str = "", topic: str = "") -> None:
-        self.message_bar.show_message(message, hint, level="info", topic=topic)
+    def show_info(self, message: str, hint: str = "", topic: str = "",
+                  actions: tuple[tuple[str, Callable[[], None]], ...] = ()) -> None:
+        self.message_bar.show_message(message, hint, level="info", topic=topic,
+                                      actions=actions)
 
     def show_status(self, text: str, timeout_ms: int = 0) -> None:
         if not text:
@@ -220,7 +235,28 @@ class MainWindow(QMainWindow):
 
     # ---- wiring -----------------------------------------------------------------------------
 
+    def _generation_failure_actions(self) -> tuple[tuple[str, Callable[[], None]], ...]:
+        """Under a failed generation (whose tokens stay in the text): go on from there,
+        and, on a server, connect to it again."""
+        actions: list[tuple[str, Callable[[], None]]] = [
+            (self.tr("Try Again"), self.continue_text)]
+        if self.models.request.server is not None:
+            actions.append((self.tr("Reconnect"), self.servers.reconnect_current))
+        return tuple(actions)
+
+    def _apply_capabilities(self, capabilities: Capabilities) -> None:
+        """Grey every control whose feature the backend lacks, the reason as its tooltip."""
+        self.sampling.set_unsupported(gates.panel_reasons(capabilities))
+        gates.gate_actions([*self.completion.actions(), self.continue_three.action],
+                           gates.suggestions_reason(capabilities))
+        if not capabilities.supports(Feature.SUGGESTIONS):
+            self.completion.dismiss()
+        self.probabilities.alternatives_unavailable = gates.alternatives_reason(capabilities)
+        self.pane_control.unavailable = gates.pane_reason(capabilities)
+        self.pane_control.can_reweigh = capabilities.supports(Feature.REWEIGH)
+
     def _on_model_loaded(self, info: ModelInfo) -> None:
+        self._apply_capabilities(info.capabilities)
         self.editor.set_model_reach(info.context_window * CHARACTERS_PER_TOKEN)
         self.message_bar.clear_topic("generation")  # a failed generation's cause is gone
         self.pane_control.forget_logits()
@@ -333,7 +369,7 @@ class MainWindow(QMainWindow):
         box = QMessageBox(QMessageBox.Icon.Information, self.tr("About Writer"),
                           self.tr("Writer — write with a local language model at your side."),
                           QMessageBox.StandardButton.Close, self)
-        box.setInformativeText(self._diagnostics().replace("\n", "<br>"))
+        box.setInformativeText(html.escape(self._diagnostics()).replace("\n", "<br>"))
         box.setWindowModality(Qt.WindowModality.NonModal)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.show()
@@ -344,8 +380,12 @@ class MainWindow(QMainWindow):
 
     def _diagnostics(self) -> str:
         info = self.model_info
-        return diagnostics_text(getattr(info, "name", ""), getattr(info, "device", ""),
-                                getattr(info, "precision", "") or getattr(info, "dtype", ""))
+        if info is None:
+            return diagnostics_text(backends=self.engine_menu.available)
+        return diagnostics_text(info.name, info.device, info.precision or info.dtype,
+                                backend=describe_backend(info, self.models.request),
+                                backend_note=info.backend_note,
+                                backends=self.engine_menu.available)
 
     # ---- closing ----------------------------------------------------------------------------
 

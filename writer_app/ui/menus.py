@@ -47,6 +47,8 @@ class WindowActions:
     retry: QAction
     choose_model: QAction
     cancel_load: QAction
+    connect_server: QAction
+    recent_servers_menu: QMenu
     insert: list[QAction]
     recent_menu: QMenu
     instructions: QAction
@@ -88,6 +90,11 @@ def build_menus(window: MainWindow) -> WindowActions:
     gguf = act(translate("MainWindow", "Open &GGUF File…"), models.open_gguf_file)
     hub = act(translate("MainWindow", "Load from &Hub…"), models.enter_hub_id)
     cancel_load = act(translate("MainWindow", "C&ancel Loading"), models.cancel)
+    servers = window.servers
+    connect_server = act(translate("MainWindow", "Connect to &Server…"),
+                         lambda: servers.open_dialog(),
+                         tip=translate("MainWindow", "Write with a model on an "
+                                       "OpenAI-compatible server (vLLM, llama.cpp, Ollama, …)"))
     insert = [act(translate("MainWindow", "Insert Candidate {n}").format(n=n),
                   lambda n=n: window.insert_candidate(n - 1), f"Alt+{n}")
               for n in range(1, 10)]
@@ -121,6 +128,13 @@ def build_menus(window: MainWindow) -> WindowActions:
     model_menu.addSeparator()
     model_menu.addActions([folder, gguf, hub])
     model_menu.addSeparator()
+    model_menu.addAction(connect_server)
+    recent_servers_menu = model_menu.addMenu(translate("MainWindow", "Recent Ser&vers"))
+    recent_servers_menu.setToolTipsVisible(True)
+    recent_servers_menu.aboutToShow.connect(
+        lambda: servers.fill_recent_menu(recent_servers_menu))
+    model_menu.addMenu(window.engine_menu.menu)
+    model_menu.addSeparator()
     model_menu.addAction(cancel_load)
 
     view_menu = menus.addMenu(translate("MainWindow", "&View"))
@@ -151,4 +165,5 @@ def build_menus(window: MainWindow) -> WindowActions:
     toolbar.addSeparator()
     toolbar.addAction(choose_model)
     return WindowActions(open_action, save, save_as, new, continue_, stop, retry,
-                         choose_model, cancel_load, insert, recent_menu, instructions)
+                         choose_model, cancel_load, connect_server, recent_servers_menu,
+                         insert, recent_menu, instructions)

@@ -1,19 +1,26 @@
 """Loading the model, and loading it again when the engine's process dies.
 
-Only the newest load's outcome is reported; an older one that a newer load (or a reload
-after the engine died) replaced ends quietly. The status bar always shows the model that
-is loaded, never one that is gone or still loading.
+A load is a `LoadRequest`: a local model with the engine (backend) the settings name, or
+an OpenAI-compatible server (Connect to Server). Only the newest load's outcome is
+reported; an older one that a newer load (or a reload after the engine died) replaced
+ends quietly. A reload after the engine died loads the same request — the same backend,
+the same server. The status bar always shows the model that is loaded, never one that is
+gone or still loading.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
+from collections.abc import Callable
 
 from PySide6.QtCore import QCoreApplication, QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QWidget
 
+from writer_app.boundary.messages import LoadRequest
+from writer_app.boundary.server import ServerConnection
 from writer_app.settings import Settings
 from writer_app.ui.feedback import MessageSink
 from writer_app.ui.model_dialog import ModelChoice, ModelDialog
@@ -28,6 +35,30 @@ log = logging.getLogger(__name__)
 
 RELOAD_AFTER_LOSS_S = 120  # the engine's process died again this soon: do not reload again
 TOPIC = "model"  # messages about the model; a successful load clears them
+Actions = tuple[tuple[str, Callable[[], None]], ...]
+
+
+def server_label(server: ServerConnection) -> str:
+    """"host:port" of a server, for the status bar, menus and diagnostics (never a key,
+    never a user name or password written into the URL)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(server.url)
+    host = parts.hostname or server.url
+    if ":" in host:
+        host = f"[{host}]"
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return f"{host}:{port}" if port else host
+
+
+def describe_backend(info: ModelInfo, request: LoadRequest) -> str:
+    """What runs the model, for people: "llama.cpp", "transformers", "server: host:port"."""
+    if request.server is not None:
+        return f"server: {server_label(request.server)}"
+    return info.backend
 
 
 class ModelController(QObject):
@@ -47,9 +78,13 @@ class ModelController(QObject):
         self.tasks = tasks
         self.window = window
         self.info: ModelInfo | None = None
-        self.choice = ModelChoice(settings.get("model.spec"), settings.get("model.device"),
-                                  settings.get("model.dtype"))
-        self._loading: ModelChoice | None = None  # the newest load while it runs
+        # The loaded model's request (before the first load: the local one the settings name)
+        self.request = LoadRequest(settings.get("model.spec"), settings.get("model.device"),
+                                   settings.get("model.dtype"), settings.get("model.backend"))
+        self.local = self.request  # the last local model (Disconnect goes back to it)
+        # Buttons for a failed connection (the server part offers Connect to Server…).
+        self.server_failure_actions: Callable[[LoadRequest], Actions] = lambda _request: ()
+        self._loading: LoadRequest | None = None  # the newest load while it runs
         self._loads = 0  # numbers loads: only the newest one's outcome is reported
         self._reloading = False  # the newest load follows the engine's death
         self._engine_lost_at: float | None = None
@@ -61,60 +96,110 @@ class ModelController(QObject):
     def is_loading(self) -> bool:
         return self.indicators.is_loading
 
+    @property
+    def choice(self) -> ModelChoice:
+        """The local model, device and precision (what Choose Model starts from)."""
+        return ModelChoice(self.local.spec, self.local.device, self.local.dtype)
+
+    @property
+    def server(self) -> ServerConnection | None:
+        """The server the loaded model runs on (None: this computer)."""
+        return self.request.server if self.info is not None else None
+
     def load(self, spec: str, device: str | None = None, dtype: str | None = None,
              again: bool = False) -> None:
-        """Load in the background; the editor stays usable, the old model stays on failure."""
-        choice = ModelChoice(spec, device or self.choice.device, dtype or self.choice.dtype)
+        """Load a local model in the background with the engine the settings name; the
+        editor stays usable, the old model (or server) stays on failure."""
+        self.load_request(LoadRequest(spec, device or self.local.device,
+                                      dtype or self.local.dtype,
+                                      self.settings.get("model.backend")), again)
+
+    def reload(self, backend: str) -> None:
+        """Load the local model again with `backend` (the Engine menu)."""
+        self.settings.set("model.backend", backend)
+        self.load_request(dataclasses.replace(self.local, backend=backend, server=None))
+
+    def load_request(self, request: LoadRequest, again: bool = False) -> None:
+        """Load `request` (a local model, or a server) in the background."""
         self._loads += 1
-        self._loading = choice
+        self._loading = request
         self._reloading = again
         self.indicators.show_loading(True)
-        self.messages.show_status(
-            self.tr("Loading {spec} again: its process stopped…").format(spec=choice.spec)
-            if again else translate("MainWindow", "Loading {spec}…").format(spec=choice.spec))
-        loading = self.worker.load(choice.spec, choice.device, choice.dtype,
-                                   on_progress=self._on_progress)  # queued now, in order
-        self.tasks.spawn(self._load(choice, self._loads, loading))
+        self.messages.show_status(self._loading_text(request, again))
+        loading = self.worker.load_request(request,
+                                           on_progress=self._on_progress)  # queued now, in order
+        self.tasks.spawn(self._load(request, self._loads, loading))
+
+    def _loading_text(self, request: LoadRequest, again: bool) -> str:
+        if request.server is not None:
+            return self.tr("Connecting to {server}…").format(server=server_label(request.server))
+        if again:
+            return self.tr("Loading {spec} again: its process stopped…").format(spec=request.spec)
+        return translate("MainWindow", "Loading {spec}…").format(spec=request.spec)
 
     def cancel(self) -> None:
         self.worker.cancel_load()
 
-    async def _load(self, choice: ModelChoice, number: int,
+    async def _load(self, request: LoadRequest, number: int,
                     loading: asyncio.Future[ModelInfo]) -> None:
         try:
             info = await loading
         except WorkerError as error:
             if number == self._loads and not self._closing:
                 self._end_loading()
-                self._report_failure(choice, error)
+                self._report_failure(request, error)
             return
         if self._closing:
             return
         if number == self._loads:
             self._end_loading()
         self.info = info
-        self.choice = choice
-        self.settings.set("model.spec", choice.spec)
-        self.settings.set("model.device", choice.device)
-        self.settings.set("model.dtype", choice.dtype)
-        self.indicators.show_model(info)
+        self.request = request
+        self._remember(request)
+        self.indicators.show_model(info, describe_backend(info, request))
         self.messages.show_status(
             translate("MainWindow", "{name} is ready").format(name=info.name), 4000)
         self.messages.clear_topic(TOPIC)
         self.loaded.emit(info)
 
-    def _report_failure(self, choice: ModelChoice, error: WorkerError) -> None:
+    def _remember(self, request: LoadRequest) -> None:
+        """Keep what loaded for the next start: the local model, or the server's address
+        and model (its key never: that is in the keyring, or nowhere)."""
+        server = request.server
+        if server is None:
+            self.local = request
+            self.settings.set("model.spec", request.spec)
+            self.settings.set("model.device", request.device)
+            self.settings.set("model.dtype", request.dtype)
+            self.settings.set("model.server", "")
+            self.settings.set("model.server_model", "")
+            return
+        self.settings.set("model.server", server.url)
+        self.settings.set("model.server_model", server.model)
+        try:  # now, not only at close: a crash must not forget where the text was written
+            self.settings.save()
+        except OSError as error:
+            log.warning("Could not save the settings: %s", error)
+
+    def _report_failure(self, request: LoadRequest, error: WorkerError) -> None:
         if error.cancelled:
             self.messages.show_status(
                 translate("MainWindow", "Loading cancelled; still using {name}")
                 .format(name=self.info.name)
                 if self.info else translate("MainWindow", "Loading cancelled"), 6000)
             return
-        message = translate("MainWindow", "Could not load {spec}: {reason}").format(
-            spec=choice.spec, reason=error.message)
+        actions: Actions = ()
+        if request.server is not None:
+            message = self.tr("Could not connect to {server}: {reason}").format(
+                server=server_label(request.server), reason=error.message)
+            actions = self.server_failure_actions(request)
+        else:
+            message = translate("MainWindow", "Could not load {spec}: {reason}").format(
+                spec=request.spec, reason=error.message)
         kept = (translate("MainWindow", "still using {name}; ").format(name=self.info.name)
                 if self.info else "")
-        self.messages.show_error(message, kept + error.hint, error.details, topic=TOPIC)
+        self.messages.show_error(message, kept + error.hint, error.details, topic=TOPIC,
+                                 actions=actions)
         self.messages.show_status("")
         self.loadFailed.emit(message)
 
@@ -149,7 +234,7 @@ class ModelController(QObject):
         log.warning("%s; %s", failure.message,
                     "loading the model again" if wanted and not again else "not reloading")
         if wanted is not None and not again:
-            self.load(wanted.spec, wanted.device, wanted.dtype, again=True)
+            self.load_request(wanted, again=True)
         elif wanted is None and self.is_loading and hasattr(failure, "model"):
             return  # the load that found the engine dead goes ahead in a fresh process
         else:
@@ -159,16 +244,13 @@ class ModelController(QObject):
             self.messages.show_error(failure.message, failure.hint, topic=TOPIC)
             self.messages.show_status("")
 
-    def _to_load_again(self, failure: Failure) -> ModelChoice | None:
+    def _to_load_again(self, failure: Failure) -> LoadRequest | None:
         """The model to load again after the engine died: the worker says which (the one
-        it was loading, else the one it had); one that does not say, the newest load under
-        way, else the loaded model."""
+        it was loading, else the one it had — with its backend and server); one that does
+        not say, the newest load under way, else the loaded model."""
         if not hasattr(failure, "model"):
-            return self._loading or (self.choice if self.info is not None else None)
-        request = failure.model
-        if request is None:
-            return None
-        return ModelChoice(request.spec, request.device, request.dtype)
+            return self._loading or (self.request if self.info is not None else None)
+        return failure.model
 
     # ---- choosing ---------------------------------------------------------------------------
 

@@ -56,6 +56,8 @@ class PaneController(QObject):
         self._requests = 0  # numbers pane requests, so only the newest answer shows
         self._shown = 0
         self.has_logits = False  # the engine holds logits that reweigh can reuse
+        self.unavailable = ""  # why the loaded backend has no pane ("" when it has one)
+        self.can_reweigh = True  # the backend reweighs without a model call
         self._closing = False
 
     def on_text_or_cursor_changed(self) -> None:
@@ -66,6 +68,9 @@ class PaneController(QObject):
         """Ask for the next tokens at the cursor after `delay` s (debounced: the last wins)."""
         self.cancel()
         if not self.may_ask() or self._closing:
+            return
+        if self.unavailable:
+            self.pane.clear(self.unavailable)
             return
         self.task = self.tasks.spawn(self._refresh(self.delay if delay is None else delay))
 
@@ -99,8 +104,12 @@ class PaneController(QObject):
     def on_params_changed(self, params: SamplingParams) -> None:
         """A slider moved: the worker reads it at the next token; the pane reweighs."""
         self.params.set(params)
-        if not self.busy() and self.has_logits:
+        if self.busy() or not self.has_logits:
+            return
+        if self.can_reweigh:
             self.tasks.spawn(self._reweigh(params))
+        else:  # a backend that must be asked again (a server): after the usual pause
+            self.refresh()
 
     async def _reweigh(self, params: SamplingParams) -> None:
         self._requests += 1
@@ -116,9 +125,9 @@ class PaneController(QObject):
         if self._closing or number < self._shown or self.busy():
             return
         self._shown = number
-        self.pane.show_tokens(result.tokens, self.heading())
+        self.pane.show_tokens(result.tokens, self.heading(), approximate=result.approximate)
         self.indicators.show_context(result.context.used, result.context.window,
-                                     result.context.dropped)
+                                     result.context.dropped, result.context.approximate)
         self.updated.emit()
 
     def heading(self) -> str:

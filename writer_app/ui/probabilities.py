@@ -80,6 +80,7 @@ class ProbabilityController(QObject):
         self._busy = busy
         self._passage = 0
         self._next_passage: int | None = None  # a pick continues its own passage
+        self.alternatives_unavailable = ""  # why the backend offers no alternatives
         self._refresh = QTimer(self)
         self._refresh.setSingleShot(True)
         self._refresh.setInterval(30)
@@ -246,6 +247,13 @@ class ProbabilityController(QObject):
 
     def alternatives_menu(self, token: GeneratedToken, menu: QMenu) -> None:
         """Add 'use this token instead' entries for `token` to `menu`."""
+        if self.alternatives_unavailable:  # the backend sends no rivals: say so, greyed
+            menu.setToolTipsVisible(True)
+            menu.addSeparator()
+            none = menu.addAction(self.tr("No alternatives from this engine"))
+            none.setEnabled(False)
+            none.setToolTip(self.alternatives_unavailable)
+            return
         others = [a for a in token.alternatives if a.id != token.token_id
                   and a.text and "\ufffd" not in a.text]
         if not others:

@@ -202,6 +202,9 @@ class SamplingPanel(QWidget):
         super().__init__(parent)
         self.setObjectName("samplingPanel")
         self.preset_store = presets
+        # What the loaded backend cannot do: "top_k", "repetition_penalty", "seed", "beam"
+        # → the reason its controls show greyed (see set_unsupported).
+        self._unsupported: dict[str, str] = {}
         grid = QGridLayout()  # label | slider | value, one row per setting
         grid.setHorizontalSpacing(10)
         grid.setVerticalSpacing(8)
@@ -326,15 +329,43 @@ class SamplingPanel(QWidget):
         changes = {key.removeprefix("sampling."): value for key, value in values.items()}
         self.set_params(self.params().with_changes(**changes), emit=True)
 
+    def set_unsupported(self, reasons: dict[str, str]) -> None:
+        """Grey the controls of settings the loaded backend cannot honour, each with the
+        reason as its tooltip (never silently ignored); {} gives them all back. Keys:
+        "top_k", "repetition_penalty", "seed", "beam"."""
+        self._unsupported = dict(reasons)
+        self._update_enabled()
+
+    def unsupported_reason(self, name: str) -> str:
+        return self._unsupported.get(name, "")
+
     def _update_enabled(self) -> None:
-        self.seed.setEnabled(self.fixed_seed.isChecked())
+        missing = self._unsupported
+        seed_reason = missing.get("seed", "")
+        seed_tip = seed_reason or setting_text(BY_NAME["sampling.seed"].description)
+        self.fixed_seed.setEnabled(not seed_reason)
+        self.seed.setEnabled(self.fixed_seed.isChecked() and not seed_reason)
+        for widget in (self.fixed_seed, self.seed):
+            widget.setToolTip(seed_tip)
         mode = self.mode.currentData()
         self.beams.setVisible(mode == Mode.BEAM.value)
+        beam_reason = missing.get("beam", "")
+        self.beams.setEnabled(not beam_reason)
+        self.beams.setToolTip(beam_reason
+                              or setting_text(BY_NAME["sampling.num_beams"].description))
+        beam_item = self.mode.model().item(self.mode.findData(Mode.BEAM.value))  # type: ignore[attr-defined]
+        if beam_item is not None:
+            beam_item.setEnabled(not beam_reason)
+            beam_item.setToolTip(beam_reason)
         sampling = mode == Mode.SAMPLE.value
-        for name in ("temperature", "top_k", "top_p"):
-            self.sliders[name].slider.setEnabled(sampling)
-            self.sliders[name].spin.setEnabled(sampling)
-            self.sliders[name].label.setEnabled(sampling)
+        for name in ("temperature", "top_k", "top_p", "repetition_penalty"):
+            control = self.sliders[name]
+            reason = missing.get(name, "")
+            enabled = not reason and (sampling or name == "repetition_penalty")
+            tip = reason or setting_text(control.setting.description)
+            for widget in (control.slider, control.spin, control.label):
+                widget.setEnabled(enabled)
+                widget.setToolTip(tip)
 
     def _emit(self, *_: object) -> None:
         self._update_enabled()

@@ -27,6 +27,8 @@ class StatusIndicators(QObject):
             translate("MainWindow", "Stop loading; the current model stays"))
         self.cancel_load_button.hide()
         self.model_label = QLabel(translate("MainWindow", "No model"))
+        self.backend_label = QLabel()
+        self.backend_label.setObjectName("backendLabel")
         self.device_label = QLabel()
         self.dtype_label = QLabel()
         self.speed_label = QLabel()
@@ -38,7 +40,7 @@ class StatusIndicators(QObject):
         self.context_label.setToolTip(
             translate("MainWindow", "Tokens of text given to the model / the most it takes"))
         for widget in (self.load_progress, self.cancel_load_button, self.model_label,
-                       self.device_label, self.dtype_label, self.speed_label,
+                       self.backend_label, self.device_label, self.dtype_label, self.speed_label,
                        self.context_label):
             if isinstance(widget, QLabel):
                 widget.setContentsMargins(6, 0, 6, 0)
@@ -65,15 +67,22 @@ class StatusIndicators(QObject):
 
     # ---- the model --------------------------------------------------------------------------
 
-    def show_model(self, info: ModelInfo | None) -> None:
+    def show_model(self, info: ModelInfo | None, backend: str = "") -> None:
+        """Show the loaded model; `backend` says what runs it ("llama.cpp", "server:
+        host:port"; "" takes the model's own name for its backend)."""
         if info is None:
             self.model_label.setText(translate("MainWindow", "No model"))
             self.model_label.setToolTip(translate("MainWindow", "The loaded model"))
+            self.backend_label.clear()
             self.device_label.clear()  # never show a model that is gone
             self.dtype_label.clear()
             return
         self.model_label.setText(info.name)
         self.model_label.setToolTip(f"{info.name}\n{info.spec}")
+        self.backend_label.setText(backend or info.backend)
+        self.backend_label.setToolTip(
+            self.tr("What runs the model (Model → Engine)")
+            + (f"\n{info.backend_note}" if info.backend_note else ""))
         self.device_label.setText(info.device)
         self.dtype_label.setText(info.short_precision)
         self.dtype_label.setToolTip(translate("MainWindow", "Precision: {precision}").format(
@@ -84,11 +93,15 @@ class StatusIndicators(QObject):
         self.speed_label.setText(translate("MainWindow", "{rate} tokens/s").format(
             rate=f"{tokens_per_second:.1f}"))
 
-    def show_context(self, used: int, window: int, dropped: int = 0) -> None:
+    def show_context(self, used: int, window: int, dropped: int = 0,
+                     approximate: bool = False) -> None:
+        """`approximate`: counted without the model's tokenizer (a server): "≈" marks it."""
         self.context_label.setText(translate("MainWindow", "Context {used} / {window}").format(
-            used=f"{used:,}", window=f"{window:,}"))
+            used=("≈" if approximate else "") + f"{used:,}", window=f"{window:,}"))
         self.context_label.setToolTip(
             translate("MainWindow", "Tokens of text given to the model / the most it takes")
             + ("\n" + translate("MainWindow",
                                 "The oldest {count} tokens did not fit and were left out.")
-               .format(count=dropped) if dropped else ""))
+               .format(count=dropped) if dropped else "")
+            + ("\n" + self.tr("≈ Counted without the model's own tokenizer: an estimate.")
+               if approximate else ""))

@@ -123,8 +123,10 @@ class NextTokensPane(QWidget):
         header_item.setToolTip(TOKEN_COLUMN, "The token, with spaces shown as ␣ and line "
                                              "breaks as ↵.")
         header_item.setToolTip(RAW_COLUMN, "How likely the model itself finds this token.")
-        header_item.setToolTip(SAMPLED_COLUMN, "Its chance under the current sampling "
-                                               "settings; — means top-k or top-p cut it.")
+        self._sampled_tip = self.tr("Its chance under the current sampling settings; — means "
+                                    "top-k or top-p cut it.")
+        header_item.setToolTip(SAMPLED_COLUMN, self._sampled_tip)
+        self.approximate = False  # the sampled column is an estimate (a server's top tokens)
         self._list.setRootIsDecorated(False)
         self._list.setUniformRowHeights(True)
         self._list.setAlternatingRowColors(False)
@@ -159,9 +161,13 @@ class NextTokensPane(QWidget):
         self._heading.setText(text)
 
     def show_tokens(self, tokens: Sequence[TokenInfo], heading: str | None = None,
-                    chosen_id: int | None = None) -> None:
-        """Replace the rows; `chosen_id` marks the token a generation step drew."""
+                    chosen_id: int | None = None, approximate: bool = False) -> None:
+        """Replace the rows; `chosen_id` marks the token a generation step drew.
+
+        `approximate`: the sampled column was computed from the few top tokens a server
+        sent, not the whole vocabulary — its header says "≈" and why."""
         self._tokens = tuple(tokens)
+        self._mark_approximate(approximate)
         if heading is not None:
             self._heading.setText(heading)
         self._list.setUpdatesEnabled(False)
@@ -188,6 +194,22 @@ class NextTokensPane(QWidget):
                 self._list.addTopLevelItem(item)
         finally:
             self._list.setUpdatesEnabled(True)
+
+    def _mark_approximate(self, approximate: bool) -> None:
+        if approximate == self.approximate:
+            return
+        self.approximate = approximate
+        header = self._list.headerItem()
+        sampled = self.tr("Sampled")
+        header.setText(SAMPLED_COLUMN, f"{sampled} ≈" if approximate else sampled)
+        header.setToolTip(SAMPLED_COLUMN, self._sampled_tip + ("\n" + self.tr(
+            "≈ An estimate: the server sent only its top tokens, and the rest of the "
+            "vocabulary could change these figures.") if approximate else ""))
+
+    def sampled_header(self) -> tuple[str, str]:
+        """The sampled column's header text and tooltip (for tests)."""
+        header = self._list.headerItem()
+        return header.text(SAMPLED_COLUMN), header.toolTip(SAMPLED_COLUMN)
 
     def clear(self, heading: str) -> None:
         self.show_tokens((), heading)

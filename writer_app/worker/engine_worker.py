@@ -44,6 +44,8 @@ from writer_app.boundary.messages import (
     NextTokensRequest,
     Request,
     ReweighRequest,
+    ServerProbe,
+    ServerProbeRequest,
     SuggestRequest,
     WorkerError,
 )
@@ -51,6 +53,7 @@ from writer_app.boundary.params import SamplingParams
 
 if TYPE_CHECKING:
     from writer_app.boundary.results import ModelEntry, NextTokens, Step
+    from writer_app.boundary.server import ServerConnection
 
 THREAD_NAME = "writer-engine"
 log = logging.getLogger(__name__)
@@ -104,6 +107,8 @@ def _replaces(new: Request, waiting: Request) -> bool:
         return isinstance(waiting, (NextTokensRequest, ReweighRequest))
     if isinstance(new, ReweighRequest):
         return isinstance(waiting, ReweighRequest)  # a waiting next_tokens is still needed
+    if isinstance(new, ServerProbeRequest):
+        return isinstance(waiting, ServerProbeRequest)  # only the newest Test matters
     return isinstance(new, LoadRequest) and isinstance(waiting, LoadRequest)
 
 
@@ -174,7 +179,8 @@ class EngineWorker:
 
     def load_request(self, request: LoadRequest,
                      on_progress: ProgressHandler | None = None) -> asyncio.Future[ModelInfo]:
-        """`load` for a request value, e.g. an engine-lost Failure's `model` (a reload)."""
+        """`load` for a request value: one with a `backend` or a `server` (Connect to
+        Server), or an engine-lost Failure's `model` (a reload keeps both)."""
         def progress(item: tuple[str, float | None]) -> None:
             if on_progress is not None:
                 on_progress(*item)
@@ -233,6 +239,15 @@ class EngineWorker:
         return self._request(SuggestRequest(text, params, n, preamble,
                                             params.max_new_tokens, at_sentence_end=False))
 
+    def probe_server(self, server: ServerConnection) -> asyncio.Future[ServerProbe]:
+        """Ask `server` whether it answers and which models it serves (the Connect to Server
+        dialog's Test), in the engine's process, leaving the loaded model as it is.
+
+        Fails with WorkerError (message and hint: unreachable, refused key, not an
+        OpenAI-compatible server, ...); a newer probe replaces one still waiting.
+        """
+        return self._request(ServerProbeRequest(server))
+
     def start(self) -> None:
         """Start the engine now rather than at the first request: its process then imports
         torch while the window is still being built. Optional; call on the GUI thread."""
@@ -265,6 +280,16 @@ class EngineWorker:
         models: list[ModelEntry] = await run_in_thread(lambda: engine.query("list_models"),
                                                        name="writer-list-models")
         return models
+
+    async def available_backends(self) -> dict[str, str | None]:
+        """Each backend the engine knows, with why it cannot run here (None when it can):
+        for the Engine menu and About. Answered at once, like `list_models`."""
+        from writer_app.worker.background import run_in_thread
+
+        engine = self._engine
+        backends: dict[str, str | None] = await run_in_thread(
+            lambda: engine.query("available_backends"), name="writer-list-backends")
+        return dict(backends)
 
     def shutdown(self, timeout: float | None = None) -> bool:
         """Stop the thread: cancel what runs, drop what waits, join. True once it has ended."""
