@@ -156,3 +156,32 @@ def test_a_load_that_found_the_engine_dead_goes_ahead_alone(controller, qtbot):
     worker.loads[0][1].set_result(info("small-model"))
     qtbot.waitUntil(lambda: models.info is not None)
     assert not models.is_loading
+
+
+@pytest.mark.parametrize("worker_names_the_model", [True, False])
+def test_a_reload_after_the_engine_died_keeps_the_server_and_backend(controller, qtbot,
+                                                                    worker_names_the_model):
+    """The model is loaded again as it was: on the same server (with its key), or with the
+    same local backend — never quietly on the default one."""
+    from writer_app.boundary.messages import LoadRequest
+    from writer_app.boundary.server import ServerConnection
+
+    models, worker, _messages, _tasks = controller
+    server = ServerConnection("http://10.0.0.5:8000/v1", "big", api_key="k-1")
+    request = LoadRequest(server.url, backend="server", server=server)
+    models.load_request(request)
+    worker.loads[0][1].set_result(info("big"))
+    qtbot.waitUntil(lambda: models.info is not None)
+    assert models.server == server and models.settings.get("model.server") == server.url
+    worker.lost[0](engine_died(model=request) if worker_names_the_model else engine_died())
+    again = worker.requests[-1]
+    assert again == request and again.server.api_key == "k-1"
+
+    local = LoadRequest("tiny", backend="llama.cpp")
+    models._engine_lost_at = None
+    models.load_request(local)
+    worker.loads[-1][1].set_result(info("tiny"))
+    qtbot.waitUntil(lambda: models.request == local)
+    assert models.settings.get("model.server") == ""
+    worker.lost[0](engine_died(model=local) if worker_names_the_model else engine_died())
+    assert worker.requests[-1] == local and worker.requests[-1].backend == "llama.cpp"

@@ -27,3 +27,17 @@ def test_diagnostics_name_versions_model_and_device(writer_home):
     assert "Writer " in text and "torch " in text and "transformers " in text
     assert "Model: Gemma 3 270M (default)" in text and "Device: cpu, float32" in text
     assert str(writer_home) in text
+
+
+def test_diagnostics_name_the_backend_why_auto_chose_it_and_what_can_run_here(writer_home):
+    text = diagnostics_text("gemma", "cpu", "Q4_K_M", backend="server: 10.0.0.5:8000",
+                            backend_note="llama.cpp is not installed: pip install it",
+                            backends={"transformers": None,
+                                      "llama.cpp": "llama_cpp is not installed"})
+    assert "Backend: server: 10.0.0.5:8000" in text
+    assert "Backend note: llama.cpp is not installed: pip install it" in text
+    assert ("Backends here: transformers (available); llama.cpp (not available: "
+            "llama_cpp is not installed)") in text
+    assert "keyring " in text and "llama-cpp-python " in text
+    plain = diagnostics_text()
+    assert "Backend" not in plain and "Model:" not in plain

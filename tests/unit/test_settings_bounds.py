@@ -116,3 +116,23 @@ def test_the_schema_and_sampling_params_accept_the_same_numbers(field, value):
         assert coerced == value
     if _accepted_by_params(field, value):
         assert setting.coerce(value) == value, (field, value)
+
+
+def test_the_engine_setting_takes_the_local_backends_only(tmp_path):
+    """`model.backend` names what runs a local model; a server is never chosen by it (it
+    is connected to), and an unknown name falls back to auto with a warning."""
+    import json
+
+    from writer_app.settings import BACKEND_CHOICES, Settings
+
+    assert BACKEND_CHOICES == ("auto", "transformers", "llama.cpp")
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"model.backend": "server", "model.server": "http://h:1/v1"}),
+                    encoding="utf-8")
+    settings = Settings.load(path)
+    assert settings.get("model.backend") == "auto"
+    assert any("model.backend" in warning for warning in settings.warnings)
+    assert settings.get("model.server") == "http://h:1/v1"
+    settings.set("model.backend", "llama.cpp")
+    settings.save()
+    assert json.loads(path.read_text(encoding="utf-8"))["model.backend"] == "llama.cpp"
