@@ -74,3 +74,21 @@ def test_the_restore_message_says_how_long_ago_in_chinese(chinese):
     assert describe_age(time.time()) == "刚才"
     assert describe_age(time.time() - 12 * 60) == "12 分钟前"
     assert describe_age(time.time() - 3 * 3600) == "3 小时前"
+
+
+def test_the_server_dialog_and_engine_menu_speak_chinese(chinese, make_window, running_loop):
+    from writer_app.boundary.messages import ServerProbe
+    from writer_app.boundary.server import ServerConnection
+    from writer_app.ui.server_dialog import ServerDialog
+
+    window = make_window(load=None)
+    assert window.engine_menu.menu.title() == "引擎(&E)"
+    assert window.actions_.connect_server.text() == "连接到服务器(&S)…"
+    dialog = ServerDialog(lambda server: None, lambda coroutine: None)
+    dialog.url.setText("http://10.0.0.2:8000")
+    assert dialog.windowTitle() == "连接到服务器"
+    assert "明文 http" in dialog.warning.text()
+    verdict = dialog.describe(ServerProbe("http://10.0.0.2:8000/v1", ("a", "b"), "vLLM", 0.05),
+                              ServerConnection("http://10.0.0.2:8000/v1"))
+    assert verdict == "10.0.0.2:8000 上的 vLLM 在 50 毫秒内响应，2 个模型"
+    dialog.deleteLater()
