@@ -22,6 +22,8 @@ from writer_app.boundary.messages import (
     NextTokensRequest,
     Request,
     ReweighRequest,
+    ServerProbe,
+    ServerProbeRequest,
     SuggestRequest,
     Superseded,
 )
@@ -77,6 +79,8 @@ class EngineHost:
     def _serve(self, request: Request, event: EventSink, cancel: CancelSignal) -> object:
         if isinstance(request, LoadRequest):
             return self._load(request, event, cancel)
+        if isinstance(request, ServerProbeRequest):
+            return self._probe(request, cancel)
         if isinstance(request, ReweighRequest):
             backend = self._backend
             return backend.reweigh(request.params, request.n) if backend is not None else None
@@ -108,6 +112,12 @@ class EngineHost:
         self.close()  # let the old model go before the new one's cache grows
         self._backend = backend
         return backend.info()
+
+    def _probe(self, request: ServerProbeRequest, cancel: CancelSignal) -> ServerProbe:
+        """Ask a server what it serves; the loaded model (if any) stays as it is."""
+        from writer_app.host.server_backend import probe
+
+        return probe(request.server, cancel.is_set)
 
     def _require_backend(self) -> Backend:
         if self._backend is None:
