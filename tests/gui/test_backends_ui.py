@@ -66,6 +66,7 @@ def test_connected_the_engine_menu_shows_the_server_and_disconnect_goes_back(qtb
         menu.disconnect_action.trigger()
     assert window.model_info.name == "tiny-llama" and window.models.server is None
     assert window.indicators.backend_label.text() == "transformers"
+    assert window.device_label.text() == "cpu" and not window.device_label.isHidden()
     assert not menu.server_action.isVisible() and window.settings.get("model.server") == ""
 
 
@@ -142,6 +143,7 @@ def test_status_bar_about_and_diagnostics_name_the_backend(qtbot, window, fake_s
     fake_server["name"] = "server"
     load(qtbot, window, server_request(ServerConnection(URL, "gemma", KEY)))
     assert window.indicators.backend_label.text() == "server: 127.0.0.1:8080"
+    assert window.device_label.isHidden() and window.dtype_label.isHidden()  # said already
     text = window._diagnostics()
     assert "Backend: server: 127.0.0.1:8080" in text and KEY not in text
     window.copy_diagnostics()

@@ -83,8 +83,11 @@ class StatusIndicators(QObject):
         self.backend_label.setToolTip(
             self.tr("What runs the model (Model → Engine)")
             + (f"\n{info.backend_note}" if info.backend_note else ""))
-        self.device_label.setText(info.device)
-        self.dtype_label.setText(info.short_precision)
+        remote = info.backend == "server"  # "server: host:port" says where; no precision
+        self.device_label.setText("" if remote else info.device)
+        self.dtype_label.setText("" if remote else info.short_precision)
+        self.device_label.setVisible(not remote)
+        self.dtype_label.setVisible(not remote)
         self.dtype_label.setToolTip(translate("MainWindow", "Precision: {precision}").format(
             precision=info.precision))
         self.show_context(0, info.context_window)
