@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 
@@ -14,6 +15,9 @@ from writer_app import __version__
 from .test_default_model import STEERED, reference
 
 pytestmark = pytest.mark.integration
+
+JSON_KEYS = {"model", "device", "backend", "approximate", "tokens"}  # the old three, plus two
+TOKEN_KEYS = {"id", "text", "prob", "sampled_prob"}
 
 
 def writer_app(*args: str, stdin: str | None = None, env: dict | None = None,
@@ -40,14 +44,16 @@ def test_version():
 
 def test_next_tokens_json_agrees_with_transformers(default_loaded):
     prompt = "I went on a trip to"
-    result = writer_app("next-tokens", "--dtype", "float32",  # the reference's precision
+    result = writer_app("next-tokens", "--backend", "transformers",
+                        "--dtype", "float32",  # the reference's precision
                         "--json", "--top", "15", "--temperature", "0.7",
                         "--top-k", "20", "--top-p", "0.9", "--repetition-penalty", "1.3",
                         prompt)
     assert result.returncode == 0, result.stderr
     payload = json.loads(result.stdout)
-    assert set(payload) == {"model", "device", "tokens"}
+    assert set(payload) == JSON_KEYS
     assert payload["device"] == "cpu" and "Gemma 3 270M" in payload["model"]
+    assert payload["backend"] == "transformers" and payload["approximate"] is False
     raw, processed = reference(default_loaded, prompt, STEERED)
     tokens = payload["tokens"]
     assert len(tokens) == 15
@@ -58,8 +64,8 @@ def test_next_tokens_json_agrees_with_transformers(default_loaded):
         assert token["sampled_prob"] == pytest.approx(float(processed[token["id"]]),
                                                       rel=1e-5, abs=1e-8)
         assert token["text"] == default_loaded.tokenizer.decode([token["id"]])
-    raw_only = json.loads(writer_app("next-tokens", "--dtype", "float32", "--json", "--top",
-                                     "5", "--temperature",
+    raw_only = json.loads(writer_app("next-tokens", "--backend", "transformers", "--dtype",
+                                     "float32", "--json", "--top", "5", "--temperature",
                                      "1", "--top-k", "0", "--top-p", "1",
                                      "--repetition-penalty", "1", prompt).stdout)
     for token in raw_only["tokens"]:
@@ -73,14 +79,114 @@ def test_next_tokens_table_reads_stdin():
     assert len(lines) == 4 and "prob" in lines[0]
 
 
-def test_generate_is_deterministic_for_a_seed_and_streams_chinese():
-    args = ("generate", "--seed", "7", "--max-new-tokens", "24", "我们去北京旅行，")
+def _llama_cpp_cannot_run() -> str | None:
+    """Why the llama.cpp backend cannot run here (None when it can)."""
+    import importlib.util
+
+    from writer_app.host.backends import available_backends
+
+    if importlib.util.find_spec("writer_app.host.llamacpp_backend") is None:
+        return "the llama.cpp backend is not part of this tree yet"
+    return available_backends()["llama.cpp"]
+
+
+LLAMA_CPP = pytest.param("llama.cpp", marks=pytest.mark.skipif(
+    _llama_cpp_cannot_run() is not None, reason=str(_llama_cpp_cannot_run())))
+BACKENDS = ["transformers", LLAMA_CPP]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("prompt", ["我们去北京旅行，", "The old lighthouse keeper"])
+def test_generate_is_deterministic_for_a_seed_on_each_backend(backend, prompt):
+    args = ("generate", "--backend", backend, "--seed", "7", "--max-new-tokens", "24", prompt)
     first, second = writer_app(*args), writer_app(*args)
     assert first.returncode == 0, first.stderr
     assert first.stdout == second.stdout and first.stdout.strip()
-    assert "\ufffd" not in first.stdout
-    other = writer_app("generate", "--seed", "8", "--max-new-tokens", "24", "我们去北京旅行，")
-    assert other.stdout != first.stdout
+    assert "\ufffd" not in first.stdout and first.stderr == ""
+    other = writer_app("generate", "--backend", backend, "--seed", "8", "--max-new-tokens",
+                       "24", prompt)
+    assert other.returncode == 0 and other.stdout != first.stdout
+
+
+def test_next_tokens_json_has_one_shape_on_every_backend():
+    """The same keys on transformers and llama.cpp, plus the backend's name; the same
+    vocabulary (ids and texts) and close probabilities (int8 weights vs Q4_K_M)."""
+    if (why := _llama_cpp_cannot_run()) is not None:
+        pytest.skip(why)
+    prompt = "I went on a trip to"
+    payloads = {}
+    for backend in ("transformers", "llama.cpp"):
+        result = writer_app("next-tokens", "--backend", backend, "--json", "--top", "10",
+                            prompt)
+        assert result.returncode == 0, result.stderr
+        payloads[backend] = json.loads(result.stdout)
+    for backend, payload in payloads.items():
+        assert set(payload) == JSON_KEYS and payload["backend"] == backend
+        assert payload["approximate"] is False and payload["device"] == "cpu"
+        assert "Gemma 3 270M" in payload["model"]
+        tokens = payload["tokens"]
+        assert len(tokens) == 10 and all(set(t) == TOKEN_KEYS for t in tokens)
+        probs = [t["prob"] for t in tokens]
+        assert probs == sorted(probs, reverse=True) and 0 < sum(probs) <= 1 + 1e-5
+    ours, theirs = ({t["id"]: t for t in payloads[name]["tokens"]}
+                    for name in ("transformers", "llama.cpp"))
+    assert payloads["transformers"]["tokens"][0]["id"] == payloads["llama.cpp"]["tokens"][0]["id"]
+    shared = ours.keys() & theirs.keys()
+    assert len(shared) >= 7
+    for token_id in shared:
+        assert ours[token_id]["text"] == theirs[token_id]["text"]
+        assert ours[token_id]["prob"] == pytest.approx(theirs[token_id]["prob"], abs=0.03)
+        assert ours[token_id]["sampled_prob"] == pytest.approx(theirs[token_id]["sampled_prob"],
+                                                               abs=0.05)
+
+
+def test_auto_runs_the_default_model_on_llama_cpp_when_it_can():
+    result = writer_app("next-tokens", "--json", "--top", "1", "Hello")
+    assert result.returncode == 0, result.stderr
+    expected = "transformers" if _llama_cpp_cannot_run() else "llama.cpp"
+    assert json.loads(result.stdout)["backend"] == expected
+
+
+def _run_until_output(*args: str) -> tuple[subprocess.Popen, bytes]:
+    """A generate command started, once it has written its first 16 bytes."""
+    process = subprocess.Popen([sys.executable, "-m", "writer_app", *args],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    assert process.stdout is not None
+    first = process.stdout.read(16)
+    return process, first
+
+
+def test_ctrl_c_stops_generation_and_keeps_the_text_so_far():
+    process, first = _run_until_output("generate", "--max-new-tokens", "4000",
+                                       "--temperature", "1.5", "Once upon a time")
+    try:
+        assert first, process.stderr.read() if process.stderr else ""
+        process.send_signal(signal.SIGINT)
+        rest, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 130, err  # stopped, long before 4,000 tokens
+    text = (first + rest).decode("utf-8")  # whole characters: the stop splits none
+    assert len(text.strip()) >= 8
+    assert err == b""
+
+
+def test_a_closed_pipe_ends_generation_quietly():
+    process, first = _run_until_output("generate", "--max-new-tokens", "4000",
+                                       "--temperature", "1.5", "Once upon a time")
+    assert first and process.stdout is not None
+    process.stdout.close()  # as `writer-app generate … | head -c 1` does
+    try:
+        _, err = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 0, err
+    assert err == b""
 
 
 def test_generate_greedy_and_beam_from_stdin():
@@ -92,10 +198,18 @@ def test_generate_greedy_and_beam_from_stdin():
     assert beam.returncode == 0 and beam.stdout.strip(), beam.stderr
 
 
-def test_models_lists_the_default_first():
+def test_models_lists_the_default_first_then_every_backend():
+    from writer_app.host.backends import available_backends
+
     result = writer_app("models")
     assert result.returncode == 0
-    assert result.stdout.splitlines()[0].split()[:2] == ["default", "default"]
+    lines = result.stdout.splitlines()
+    assert lines[0].split()[:2] == ["default", "default"]
+    backends = {line.split()[1]: line for line in lines if line.split()[0] == "backend"}
+    for name, missing in available_backends().items():
+        assert ("runs here" in backends[name]) == (missing is None), backends[name]
+        if missing is not None:
+            assert missing in backends[name]
 
 
 @pytest.mark.parametrize(("args", "fragment"), [
