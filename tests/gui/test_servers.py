@@ -258,3 +258,37 @@ def test_a_server_given_at_start_connects_at_once(qtbot, make_window, tiny_loade
         start_model(window, server=ServerConnection(URL, "m", KEY))
     assert fake_backend.OPENED[-1].server.api_key == KEY
     assert memory_keyring.store == {}  # a key from the environment is never stored
+
+
+def test_hot_exit_while_connected_restores_the_text_and_offers_the_server(
+        qtbot, make_window, tiny_loaded, fake_server, memory_keyring, tmp_path):
+    """Closing with unsaved text while on a server, then starting again: the text comes
+    back, and the server is offered — nothing is sent until the user says so."""
+    from tests.gui.test_hot_exit import type_text
+    from tests.unit import fake_backend
+    from writer_app.app import start_model
+    from writer_app.settings import Settings
+
+    first = make_window(engine=ProbeHost(tiny_loader(tiny_loaded)))
+    connect_through_dialog(qtbot, first, remember=True)
+    first.editor.setFocus()
+    type_text(first.editor, "Unsaved, on the server 在服务器上")
+    first.close()  # hot exit: the journal keeps the text, the settings the server
+    assert first.editor.document().isModified()
+    opened = len(fake_backend.OPENED)
+    saved = Settings.load(tmp_path / "settings.json")  # what the next start reads
+    assert saved.get("model.server") == URL and saved.get("model.server_model") == "gemma-3-270m"
+
+    second = make_window(load=None, engine=ProbeHost(tiny_loader(tiny_loaded)))
+    second.settings.update({name: value for name, value in saved.as_dict().items()
+                            if name.startswith("model.")})
+    assert second.settings.get("model.server") == URL
+    assert second.hot_exit.restore_orphan() is not None  # as run_gui does, then ...
+    start_model(second)  # ... what to write with
+    assert second.editor.text() == "Unsaved, on the server 在服务器上"
+    assert "Last time you wrote with the server 127.0.0.1:8080" in second.message_bar.message()
+    assert len(fake_backend.OPENED) == opened and second.model_info is None
+    with qtbot.waitSignal(second.modelLoaded, timeout=TIMEOUT):
+        qtbot.mouseClick(second.message_bar.button("Reconnect"), Qt.MouseButton.LeftButton)
+    assert fake_backend.OPENED[-1].server.api_key == KEY  # the keyring's, when asked
+    assert "Restored unsaved changes" in second.message_bar.message()  # it waited its turn
