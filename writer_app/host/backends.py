@@ -8,6 +8,7 @@ missing costs nothing until chosen, and then says what to install.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import importlib.util
 from collections.abc import Callable
@@ -15,12 +16,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from writer_app.boundary.backend import Backend
-from writer_app.boundary.messages import LoadRequest
+from writer_app.boundary.messages import LoadRequest, ModelInfo
 from writer_app.errors import WriterError
 from writer_app.host.loading import Loader
 
 AUTO = "auto"
 SERVER = "server"  # an OpenAI-compatible server; chosen by LoadRequest.server, not by name
+LLAMA_CPP = "llama.cpp"
+TRANSFORMERS = "transformers"
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,9 @@ class BackendEntry:
     opener: str  # "package.module:function" taking (LoadRequest, OpenContext)
     requires: tuple[str, ...]  # importable top-level modules it needs
     install_hint: str
+    # Why "auto" passed over a faster backend for this one ("" when it did not): the
+    # opened backend's ModelInfo carries it as backend_note, for About and Diagnostics.
+    note: str = ""
 
     def missing(self) -> str | None:
         """Why this backend cannot run here (a library is not installed), or None."""
@@ -51,7 +57,21 @@ class BackendEntry:
         module_name, _, function = self.opener.partition(":")
         opener = getattr(importlib.import_module(module_name), function)
         backend: Backend = opener(request, context)
-        return backend
+        return _Noted(backend, self.note) if self.note else backend
+
+
+class _Noted:
+    """A backend whose ModelInfo says why "auto" chose it; everything else passes through."""
+
+    def __init__(self, backend: Backend, note: str) -> None:
+        self._backend = backend
+        self._note = note
+
+    def info(self) -> ModelInfo:
+        return dataclasses.replace(self._backend.info(), backend_note=self._note)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._backend, name)
 
 
 BACKENDS: dict[str, BackendEntry] = {
@@ -73,7 +93,7 @@ def choose_backend(request: LoadRequest) -> BackendEntry:
     """The entry that loads `request`: the one it names, or for "auto" the best one here."""
     name = SERVER if request.server is not None else request.backend
     if name == AUTO:
-        return BACKENDS["transformers"]  # the only one so far
+        return _automatic(request)
     entry = BACKENDS.get(name)
     if entry is None:
         raise WriterError(f"There is no backend named {name!r}",
@@ -82,6 +102,57 @@ def choose_backend(request: LoadRequest) -> BackendEntry:
     if reason is not None:
         raise WriterError(f"The {name} backend cannot run here", reason)
     return entry
+
+
+def _automatic(request: LoadRequest) -> BackendEntry:
+    """llama.cpp for a GGUF model on the CPU when it can run (decoding ~2x faster there),
+    else transformers; the entry notes why llama.cpp was passed over where it was
+    missing or broken, since the user would otherwise get the slower path silently."""
+    transformers = BACKENDS[TRANSFORMERS]
+    if not _wants_llama_cpp(request):
+        return transformers
+    llama = BACKENDS[LLAMA_CPP]
+    reason = llama.missing() or _import_failure(llama)
+    if reason is None:
+        return llama
+    return dataclasses.replace(
+        transformers, note=f"llama.cpp would run this GGUF model faster, but {reason}")
+
+
+def _wants_llama_cpp(request: LoadRequest) -> bool:
+    """A GGUF model (the built-in one included), on the CPU, in its own quantization."""
+    if request.dtype.strip().lower() != AUTO or not _on_cpu(request.device):
+        return False
+    from writer_app.engine.models.spec import locate
+
+    try:
+        return locate(request.spec.strip()).kind in ("default", "gguf")
+    except WriterError:
+        return False  # the transformers backend says what is wrong with the spec
+
+
+def _on_cpu(device: str) -> bool:
+    """Whether `device` means the CPU here: "cpu", or "auto" on a machine without a GPU
+    (asked of torch only for "auto"; the engine's process imports it anyway)."""
+    name = device.strip().lower()
+    if name == "cpu":
+        return True
+    if name != AUTO:
+        return False
+    from writer_app.engine.device import resolve_device
+
+    return resolve_device(AUTO).type == "cpu"
+
+
+def _import_failure(entry: BackendEntry) -> str | None:
+    """Why an installed library fails to import (a broken build), or None."""
+    for module in entry.requires:
+        try:
+            importlib.import_module(module)
+        except Exception as error:  # a broken native library raises all sorts
+            return f"{module} failed to load ({type(error).__name__}: {error}); " \
+                   f"{entry.install_hint}"
+    return None
 
 
 def available_backends() -> dict[str, str | None]:

@@ -1,0 +1,143 @@
+"""`DecodeStep.choose`, computed in place on one copy of the logits: the decode loop's step.
+
+`DecodeStep` (engine.decode_step) builds each step from pure functions that copy the
+262k logits several times (suppression, penalty, temperature, the raw softmax, the
+ranking) — ~4 ms a token here, a fifth of a llama.cpp decode step. This computes the
+same choice from one scratch copy: suppression and the penalty are written into it, one
+top-k over it finds both the sampling survivors and the raw ranking's candidates, and
+one log-sum-exp gives the raw probabilities. Where a shortcut could differ from the
+reference (ties at the top-k threshold, top-k off, too many penalised tokens among the
+top), it hands the step to `DecodeStep` itself. tests/unit/test_llamacpp_fast_step.py
+proves the choices equal on random logits and settings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import torch
+
+from writer_app.boundary.params import SamplingParams
+from writer_app.boundary.results import TokenInfo
+from writer_app.engine.decode_step import Choice, DecodeStep, Pick, step_params
+from writer_app.engine.sampling import Candidate, Distribution, _top_p
+
+NEAR = 2.0 ** -20  # relative gap under which dividing by the temperature may tie two scores
+GREEDY_POOL = 16  # greedy choice: the top-k that feeds the raw ranking
+
+
+class SeenTokens:
+    """The distinct tokens of a context, kept as the decode loop appends to it."""
+
+    def __init__(self, vocab_size: int, context: Sequence[int]) -> None:
+        self.mask = torch.zeros(vocab_size, dtype=torch.bool)  # [V]
+        self._ids = torch.empty(max(16, len(context) * 2), dtype=torch.long)
+        self._count = 0
+        self.context = list(context)
+        for token in context:
+            self._add(token)
+
+    def append(self, token: int) -> None:
+        self.context.append(token)
+        self._add(token)
+
+    def _add(self, token: int) -> None:
+        if 0 <= token < self.mask.shape[0] and not self.mask[token]:
+            if self._count == self._ids.shape[0]:
+                self._ids = torch.cat([self._ids, torch.empty_like(self._ids)])
+            self.mask[token] = True
+            self._ids[self._count] = token
+            self._count += 1
+
+    @property
+    def ids(self) -> torch.Tensor:
+        """[S] the distinct ids, in order of first appearance."""
+        return self._ids[:self._count]
+
+
+class FastStep:
+    """Chooses each decode step's token as `DecodeStep.choose` would, for one vocabulary."""
+
+    def __init__(self, step: DecodeStep, vocab_size: int,
+                 describe: Callable[[Sequence[Candidate]], tuple[TokenInfo, ...]]) -> None:
+        self._step = step
+        self._describe = describe
+        self._scratch = torch.empty(vocab_size)  # [V], reused every step
+
+    def choose(self, logits: torch.Tensor, seen: SeenTokens, params: SamplingParams,
+               top_n: int, pick: Pick) -> Choice:
+        """The step for logits [V] (left untouched) after the tokens of `seen`."""
+        params = step_params(params)
+        vocab_size = logits.shape[-1]
+        if params.is_greedy:
+            top_k = max(top_n, GREEDY_POOL)
+        else:
+            top_k = params.top_k if params.top_k > 0 else vocab_size
+        if top_k >= vocab_size or top_n > top_k:
+            return self._step.choose(logits, seen.context, params, top_n, pick)
+        scores = self._scratch
+        scores.copy_(logits)
+        suppressed = self._step.suppressed(params, vocab_size)
+        if suppressed is not None:
+            scores.index_fill_(0, suppressed, float("-inf"))
+        log_total = torch.logsumexp(scores, 0)  # of the raw (suppressed) logits
+        seen_ids = seen.ids
+        penalty = params.repetition_penalty
+        if penalty != 1.0 and seen_ids.numel():
+            raw_seen = scores[seen_ids]
+            scores[seen_ids] = torch.where(raw_seen < 0, raw_seen * penalty, raw_seen / penalty)
+        values, ids = torch.topk(scores, top_k)  # descending
+        if params.is_greedy:
+            distribution: Distribution | None = Distribution(
+                scores.argmax().reshape(1), torch.ones(1), vocab_size, greedy=True)
+        else:
+            distribution = self._survivors(scores, values, ids, params)
+        ranked = None if distribution is None else \
+            self._ranked(logits, ids, seen, top_n, log_total, suppressed)
+        if distribution is None or ranked is None:
+            return self._step.choose(logits, seen.context, params, top_n, pick)
+        ranked_ids, ranked_probs = ranked
+        sampled = distribution.prob_of(ranked_ids)
+        candidates = [Candidate(int(i), float(p), float(s)) for i, p, s in
+                      zip(ranked_ids.tolist(), ranked_probs.tolist(), sampled.tolist(),
+                          strict=True)]
+        token = pick(distribution)
+        prob = float(torch.exp(logits[token].float() - log_total))
+        return Choice(token, prob, float(distribution.prob_of(torch.tensor([token]))[0]),
+                      self._describe(candidates))
+
+    def _survivors(self, scores: torch.Tensor, values: torch.Tensor, ids: torch.Tensor,
+                   params: SamplingParams) -> Distribution | None:
+        """The top-k/top-p distribution, or None where ties make the shortcut unsafe."""
+        threshold = float(values[-1])
+        if threshold == float("-inf"):
+            return None
+        lower = threshold if params.temperature == 1.0 else \
+            threshold - abs(threshold) * NEAR - 1e-30
+        if int((scores >= lower).sum()) != ids.numel():  # a tie at the threshold
+            return None
+        ids = ids.sort().values  # ascending, as nonzero() lists them in sampling_distribution
+        kept = scores[ids]
+        if params.temperature != 1.0:
+            kept = kept / params.temperature
+        if params.top_p < 1.0:
+            ids, kept = _top_p(ids, kept, params.top_p, scores.shape[-1])
+        return Distribution(ids, kept.softmax(dim=-1), scores.shape[-1])
+
+    def _ranked(self, logits: torch.Tensor, top_ids: torch.Tensor, seen: SeenTokens, n: int,
+                log_total: torch.Tensor, suppressed: torch.Tensor | None,
+                ) -> tuple[torch.Tensor, torch.Tensor] | None:
+        """The n likeliest tokens by raw probability ([n] ids, [n] probabilities), from the
+        penalised top-k (where raw and penalised scores agree) and the penalised tokens'
+        raw scores; None where that pool cannot be sure to hold them."""
+        unseen = top_ids[~seen.mask[top_ids]]
+        if unseen.numel() < n:
+            return None
+        pool = torch.cat([unseen[:n], seen.ids]) if seen.ids.numel() else unseen[:n]
+        raw = logits[pool].float()
+        if suppressed is not None:
+            raw = torch.where(torch.isin(pool, suppressed), float("-inf"), raw)
+        best, order = torch.topk(raw, min(n, pool.numel()))
+        if bool(torch.isinf(best).any()):
+            return None  # fewer than n tokens the model may produce: the reference's rules
+        return pool[order], torch.exp(best - log_total)

@@ -1,0 +1,146 @@
+"""The llama.cpp backend: a GGUF file run in-process by llama.cpp, sampled by Writer.
+
+`engine.llamacpp.LlamaSession` behind the `Backend` protocol. It opens the built-in model,
+a .gguf path, or any spec the model resolver finds a GGUF file for; anything else is
+a WriterError that names the transformers backend, which opens every other kind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from writer_app.boundary.backend import CancelCheck, Capabilities, ParamsSource, TextCut
+from writer_app.boundary.messages import GenerationSummary, LoadRequest, ModelInfo
+from writer_app.boundary.params import SamplingParams
+from writer_app.boundary.results import ContextUsage, NextTokens, Step
+from writer_app.errors import InvalidSettingError, ModelLoadError
+
+if TYPE_CHECKING:
+    from writer_app.engine.generation import Generation
+    from writer_app.engine.llamacpp.model import OpenedModel
+    from writer_app.engine.llamacpp.session import LlamaSession
+    from writer_app.host.backends import OpenContext
+
+NAME = "llama.cpp"
+CAPABILITIES = Capabilities.lacking(
+    beam_search="beam search runs on the transformers backend only (Engine → transformers)")
+
+
+def gguf_path_of(spec: str) -> Path | None:
+    """The GGUF file `spec` names ("default", a .gguf path, a folder holding one), or None
+    for a model of another kind (a transformers folder, a Hub id). Cheap: no torch."""
+    from writer_app.engine.models.spec import locate
+
+    source = locate(spec.strip())
+    if source.kind == "default":
+        from writer_app.engine.models.builtin import default_gguf_path
+
+        return default_gguf_path()
+    return Path(source.location) if source.kind == "gguf" else None
+
+
+def open_backend(request: LoadRequest, context: OpenContext) -> LlamaCppBackend:
+    """Open the GGUF behind `request.spec` with llama.cpp, reporting progress."""
+    from writer_app.engine.llamacpp.model import open_gguf
+    from writer_app.engine.models.progress import LoadSteps
+    from writer_app.engine.quiet import quiet_libraries
+
+    steps = LoadSteps(context.progress, context.cancelled)
+    steps.begin("Finding the model")
+    if request.dtype.strip().lower() != "auto":
+        raise InvalidSettingError(
+            f"llama.cpp runs a GGUF file in its own quantization, not in {request.dtype}",
+            "use --dtype auto, or --backend transformers for another precision")
+    path = gguf_path_of(request.spec)
+    if path is None:
+        raise ModelLoadError(
+            f"llama.cpp needs a GGUF file, and '{request.spec}' is not one",
+            "choose a .gguf file, or open this model with --backend transformers")
+    quiet_libraries()
+    opened = open_gguf(path, context.context_limit, request.device, steps)
+    try:
+        steps.begin("Reading the vocabulary")
+        backend = LlamaCppBackend(opened, request.spec)
+        steps.check_cancelled()
+    except BaseException:
+        opened.llm.close()
+        raise
+    steps.report("Ready", 1.0)
+    return backend
+
+
+class _Run:
+    def __init__(self, generation: Generation) -> None:
+        self._generation = generation
+
+    def __iter__(self) -> Iterator[Step]:
+        return iter(self._generation)
+
+    def summary(self) -> GenerationSummary:
+        stats = self._generation.stats
+        return GenerationSummary(seed=stats.seed, tokens=stats.tokens,
+                                 tokens_per_second=stats.tokens_per_second,
+                                 prefill_seconds=stats.prefill_seconds,
+                                 stop_reason=str(stats.stop_reason or "eos"),
+                                 context=stats.context)
+
+
+class LlamaCppBackend:
+    """A GGUF model in llama.cpp, with Writer's sampling, pane and streamed steps."""
+
+    name = NAME
+    capabilities = CAPABILITIES
+
+    def __init__(self, opened: OpenedModel, spec: str,
+                 fixed_decode_threads: int | None = None) -> None:
+        from writer_app.engine.llamacpp.session import LlamaSession
+
+        self._opened = opened
+        self._spec = spec
+        self.session: LlamaSession = LlamaSession(opened.llm, opened.context_window,
+                                                  opened.threads, fixed_decode_threads)
+
+    def info(self) -> ModelInfo:
+        from writer_app.engine.models.spec import DEFAULT_DISPLAY_NAME, DEFAULT_SPEC
+
+        opened = self._opened
+        name = DEFAULT_DISPLAY_NAME if self._spec.strip() == DEFAULT_SPEC else opened.path.name
+        return ModelInfo(name=name, spec=self._spec, device=opened.device,
+                         dtype=opened.file_type, precision=opened.file_type,
+                         context_window=self.session.context_limit, backend=self.name,
+                         capabilities=self.capabilities)
+
+    def context_usage(self, text: str, preamble: str = "", reserve: int = 0) -> ContextUsage:
+        ids, protected = self.session.tokenize(text, preamble)
+        return self.session.fit_context(ids, protected, reserve)[1]
+
+    def next_tokens(self, text: str, params: SamplingParams, n: int, preamble: str,
+                    cancel: CancelCheck) -> NextTokens | None:
+        from writer_app.engine.generation import GenerationCancelled
+
+        try:
+            return self.session.next_tokens(text, params, n, preamble=preamble, cancel=cancel)
+        except GenerationCancelled:
+            return None
+
+    def reweigh(self, params: SamplingParams, n: int) -> NextTokens | None:
+        return self.session.reweigh(params, n)
+
+    def generate(self, text: str, params: ParamsSource, cancel: CancelCheck, preamble: str,
+                 top_n: int) -> _Run:
+        return _Run(self.session.generate(text, params, cancel=cancel, preamble=preamble,
+                                          top_n=top_n))
+
+    def samples(self, text: str, params: SamplingParams, n: int, preamble: str,
+                cancel: CancelCheck, cut: TextCut | None) -> list[str]:
+        rows, _ = self.session.samples(text, params, n, cancel=cancel, preamble=preamble,
+                                       cut=cut)
+        return rows
+
+    def reset(self) -> None:
+        self.session.reset_cache()
+
+    def close(self) -> None:
+        self.session.close()
