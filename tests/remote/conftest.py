@@ -72,9 +72,9 @@ def start_server(api_key: str | None = None, log_name: str = "llama-server") -> 
                "--logits_all", "true", "--verbose", "false"]
     if api_key:
         command += ["--api_key", api_key]
-    log = open(os.path.join(os.environ.get("TMPDIR", "/tmp"), f"{log_name}-{port}.log"), "wb")
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-    log.close()
+    log_path = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"{log_name}-{port}.log")
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/v1"
     server = RunningServer(url, MODEL_NAME, api_key, port, process)
     deadline = time.monotonic() + START_TIMEOUT_S

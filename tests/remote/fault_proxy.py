@@ -9,12 +9,13 @@ on threads that `stop()` ends and joins, so no test leaves one behind.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import select
 import socket
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 POLL_S = 0.05
@@ -91,10 +92,8 @@ class FaultProxy:
         with self._lock:
             sockets = list(self._sockets)
         for sock in sockets:
-            try:
+            with contextlib.suppress(OSError):
                 sock.close()
-            except OSError:
-                pass
         self._accepting.join(5)
         for thread in list(self._threads):
             thread.join(5)
@@ -195,10 +194,9 @@ class FaultProxy:
         while not self._stopping.is_set():
             watched = [client] if stalled else [client, upstream]
             ready, _, _ = select.select(watched, [], [], POLL_S)
-            if client in ready:
-                if not client.recv(65536):
-                    entry.client_closed = True
-                    return
+            if client in ready and not client.recv(65536):
+                entry.client_closed = True
+                return
             if upstream in ready:
                 data = upstream.recv(65536)
                 if not data:

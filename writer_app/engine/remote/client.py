@@ -50,10 +50,12 @@ class Client:
         data = None if body is None else json.dumps(body).encode("utf-8")
         self.requests.append((path, body))
         del self.requests[:-50]
-        reply = exchange(self.endpoint, method, path, self._headers(data is not None), data,
-                         self.timeout_s, cancel)
-        with self._lock:
-            self._open.add(reply)
+        try:
+            reply = exchange(self.endpoint, method, path, self._headers(data is not None),
+                             data, self.timeout_s, cancel, self._opened)
+        except BaseException:
+            self._forget_all_closed()
+            raise
         if reply.status >= 400:
             try:
                 text = reply.read_all().decode("utf-8", "replace")
@@ -63,6 +65,14 @@ class Client:
                 self._forget(reply)
             raise failures.http_status(self.url, path, reply.status, _error_text(text))
         return reply
+
+    def _opened(self, reply: Reply) -> None:
+        with self._lock:
+            self._open.add(reply)
+
+    def _forget_all_closed(self) -> None:
+        with self._lock:
+            self._open = {reply for reply in self._open if not reply.closed}
 
     def _forget(self, reply: Reply) -> None:
         reply.close()

@@ -22,6 +22,7 @@ from writer_app.engine.control_tokens import CONTROL_NAME
 from writer_app.engine.remote.replies import TokenLogprob
 from writer_app.engine.sampling import sampling_distribution, top_candidates
 
+MIN_TEMPERATURE = 1e-6
 TAIL_EPSILON = 1e-4  # an unsent mass below this cannot move a cut or a probability
 
 
@@ -85,7 +86,10 @@ def next_tokens(top: Sequence[TokenLogprob], context_text: str, params: Sampling
             if params.repetition_penalty != 1.0 and token.text.strip()
             and token.text in context_text]
     context_ids = torch.tensor(seen, dtype=torch.long)
-    distribution = sampling_distribution(logprobs.float(), context_ids, params)
+    # A temperature too small for float32 is greedy choice (dividing by it gives NaN).
+    sampling = (params.with_changes(temperature=0.0)
+                if 0 < params.temperature < MIN_TEMPERATURE else params)
+    distribution = sampling_distribution(logprobs.float(), context_ids, sampling)
     raw = logprobs.exp().float()
     chosen = top_candidates(raw, distribution, min(n, len(kept)))
     infos = tuple(TokenInfo(ids.of(kept[c.id]), display_text(kept[c.id]), kept[c.id].text,
@@ -102,7 +106,8 @@ def tail_matters(logprobs: Sequence[float], params: SamplingParams) -> bool:
     temperature; if top-p's cut falls inside the sent tokens under both the smallest and
     the largest tail, the kept set is known and renormalising it cancels the tail.
     """
-    if params.is_greedy or 0 < params.top_k <= len(logprobs):
+    if params.is_greedy or params.temperature < MIN_TEMPERATURE \
+            or 0 < params.top_k <= len(logprobs):
         return False
     probs = sorted((math.exp(value) for value in logprobs), reverse=True)
     tail = max(0.0, 1.0 - sum(probs))
@@ -111,8 +116,11 @@ def tail_matters(logprobs: Sequence[float], params: SamplingParams) -> bool:
     if params.top_p >= 1.0 or params.temperature > 1.0:
         return True  # every tail token survives, or the tail's share has no useful bound
     power = 1.0 / params.temperature
-    scaled = [p ** power for p in probs]
-    largest_tail = tail * probs[-1] ** (power - 1.0)  # each tail token is at most p_min
+    logs = sorted(logprobs, reverse=True)
+    top = logs[0] * power  # everything is scaled by exp(-top), so nothing underflows to 0
+    scaled = [math.exp(value * power - top) for value in logs]
+    # each tail token is at most p_min, so its scaled share is at most p * p_min^(power-1)
+    largest_tail = math.exp(math.log(tail) + (power - 1.0) * logs[-1] - top)
     low_total, high_total = sum(scaled), sum(scaled) + largest_tail
 
     def cut(total: float) -> int | None:

@@ -224,6 +224,10 @@ class Reply:
                 raise failures.unreadable(self._endpoint.url, "the reply is far too large")
         return bytes(data)
 
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
     def close(self) -> None:
         if self._closed:
             return
@@ -234,10 +238,15 @@ class Reply:
 
 
 def exchange(endpoint: Endpoint, method: str, path: str, headers: dict[str, str],
-             body: bytes | None, timeout: float, cancel: Callable[[], bool]) -> Reply:
-    """Send one request and read the reply's head; the caller reads the body and closes."""
+             body: bytes | None, timeout: float, cancel: Callable[[], bool],
+             opened: Callable[[Reply], None] = lambda reply: None) -> Reply:
+    """Send one request and read the reply's head; the caller reads the body and closes.
+
+    `opened` learns of the reply before anything is sent, so that closing it from
+    another thread also ends a wait for the head."""
     sock = connect(endpoint, timeout)
     reply = Reply(sock, endpoint, timeout, cancel)
+    opened(reply)
     try:
         sock.sendall(request_bytes(endpoint, method, path, headers, body))
         reply.read_head()
