@@ -63,3 +63,24 @@ def test_control_tokens_are_suppressed_unless_allowed():
     assert SamplingParams(allow_control_tokens=True).allow_control_tokens is True
     with pytest.raises(InvalidSettingError, match="true or false"):
         SamplingParams(allow_control_tokens="yes")
+
+
+@pytest.mark.parametrize("temperature", [1e-131, 1e-30, 5e-5])
+def test_a_vanishing_temperature_is_greedy_not_nan(temperature):
+    """logits / 1e-131 overflows float32 to inf and NaN; below GREEDY_TEMPERATURE the choice
+    is the argmax, as it is in the limit."""
+    import torch
+
+    from writer_app.engine.sampling import sampling_distribution
+
+    params = SamplingParams(temperature=temperature)
+    assert params.is_greedy
+    logits = torch.tensor([1.0, 3.0, 2.0, -1.0])
+    distribution = sampling_distribution(logits, torch.tensor([0]), params)
+    probs = distribution.prob_of(torch.arange(4))
+    assert not torch.isnan(probs).any()
+    assert probs.argmax().item() == 1 and probs[1].item() == pytest.approx(1.0)
+
+
+def test_a_small_temperature_above_the_greedy_threshold_still_samples():
+    assert not SamplingParams(temperature=1e-3).is_greedy

@@ -15,10 +15,7 @@ from writer_app.errors import WriterError
     ("localhost:8080", "http://localhost:8080/v1"),
     ("https://host/v1/", "https://host/v1"),
     ("http://127.0.0.1:8000/v1/completions", "http://127.0.0.1:8000/v1"),
-    pytest.param("http://127.0.0.1:8000/v1/chat/completions", "http://127.0.0.1:8000/v1",
-                 marks=pytest.mark.xfail(strict=True, reason=(
-                     "normalise_base_url strips /completions before /chat/completions "
-                     "(gives …/v1/chat/v1); fix requested in boundary/server.py"))),
+    ("http://127.0.0.1:8000/v1/chat/completions", "http://127.0.0.1:8000/v1"),
     ("http://h:1/api/v1/models", "http://h:1/api/v1"),
     ("  http://[::1]:11434  ", "http://[::1]:11434/v1"),
     ("http://gpu-box/openai", "http://gpu-box/openai/v1"),
@@ -35,9 +32,6 @@ def test_refused_with_a_hint(typed):
     assert error.value.hint
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason=(
-    "normalise_base_url('[') lets urlsplit's ValueError out; fix requested in "
-    "boundary/server.py (remove this mark with it)"))
 @settings(max_examples=300, derandomize=True, deadline=None)
 @given(st.text(max_size=60))
 def test_any_text_gives_a_v1_url_or_a_writer_error(typed):

@@ -71,6 +71,9 @@ def _number_text(value: float) -> str:
 
 
 TEMPERATURE_BOUNDS = Bounds(0.0, 5.0, slider_maximum=2.0)
+# A temperature below this is greedy choice: the distribution is all but a point mass on
+# the argmax, and float32 logits divided by a far smaller one overflow to inf and NaN.
+GREEDY_TEMPERATURE = 1e-4
 TOP_K_BOUNDS = Bounds(0, 100_000, slider_maximum=200)
 TOP_P_BOUNDS = Bounds(0.0, 1.0, above_minimum=True, slider_minimum=0.05)
 REPETITION_PENALTY_BOUNDS = Bounds(0.0, 10.0, above_minimum=True, slider_minimum=1.0,
@@ -129,8 +132,9 @@ class SamplingParams:
 
     @property
     def is_greedy(self) -> bool:
-        """True when the choice is the argmax: greedy mode or temperature 0."""
-        return self.mode is Mode.GREEDY or (self.mode is Mode.SAMPLE and self.temperature == 0)
+        """True when the choice is the argmax: greedy mode or temperature (almost) 0."""
+        return self.mode is Mode.GREEDY or (self.mode is Mode.SAMPLE
+                                            and self.temperature < GREEDY_TEMPERATURE)
 
     def with_changes(self, **changes: Any) -> SamplingParams:
         """A validated copy with some fields changed (what a moved slider produces)."""

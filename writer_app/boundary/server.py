@@ -65,7 +65,11 @@ def normalise_base_url(text: str) -> str:
                           "enter one such as http://127.0.0.1:8080/v1")
     if "://" not in text:
         text = "http://" + text
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+    except ValueError:  # e.g. an unclosed "[" of an IPv6 address
+        raise WriterError(f"The address {text!r} is not a valid URL",
+                          "enter one such as http://127.0.0.1:8080/v1") from None
     if parts.scheme not in ("http", "https"):
         raise WriterError(f"{parts.scheme}:// is not a server address Writer can use",
                           "use an http:// or https:// address")
@@ -80,7 +84,7 @@ def normalise_base_url(text: str) -> str:
         raise WriterError(f"The address {text!r} names no host",
                           "enter one such as http://127.0.0.1:8080/v1")
     path = parts.path.rstrip("/")
-    for endpoint in ("/completions", "/chat/completions", "/models"):
+    for endpoint in ("/chat/completions", "/completions", "/models"):
         if path.endswith(endpoint):
             path = path[: -len(endpoint)]
             break
