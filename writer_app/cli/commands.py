@@ -21,7 +21,12 @@ from writer_app.boundary.messages import LoadRequest, ModelInfo
 from writer_app.boundary.params import Mode, SamplingParams
 from writer_app.boundary.results import Step
 from writer_app.cli.connection import clear_text_warning, server_from_args
-from writer_app.cli.engine import CommandLineEngine, stopping_on_interrupt
+from writer_app.cli.engine import (
+    CommandLineEngine,
+    EngineFailure,
+    for_the_command_line,
+    stopping_on_interrupt,
+)
 from writer_app.cli.parsing import (
     EXIT_INTERRUPTED,
     EXIT_OK,
@@ -172,19 +177,35 @@ def opened_engine(args: argparse.Namespace) -> Iterator[tuple[CommandLineEngine,
     they choose; Ctrl+C stops the load or the request, and the model is closed after."""
     context_limit = context_limit_from_args(args)
     server = server_from_args(args)
-    if server is not None:
-        _warn(clear_text_warning(server))
     engine = CommandLineEngine(context_limit, show_progress=sys.stderr.isatty())
     with stopping_on_interrupt(engine.stop):
         try:
-            info = engine.load(load_request(args, server))
+            info = _load(engine, load_request(args, server), args)
             if server is None:
                 from writer_app.engine.models import remember_recent
 
                 remember_recent(args.model)
+            else:  # said once it answers, before any text is sent: a server that cannot
+                _warn(clear_text_warning(server))  # be reached fails in one line
+            if info.backend_note and sys.stderr.isatty():
+                _warn(f"writer-app: note: {info.backend_note}")
             yield engine, info
         finally:
             engine.close()
+
+
+def _load(engine: CommandLineEngine, request: LoadRequest, args: argparse.Namespace) -> ModelInfo:
+    """The load, with a refused key explained in terms of --api-key-env."""
+    try:
+        return engine.load(request)
+    except EngineFailure as error:
+        if request.server is None or "API key" not in error.message:
+            raise
+        variable = args.api_key_env
+        hint = (f"check the key in {variable} (the variable --api-key-env names)" if variable
+                else "this server wants an API key: put it in an environment variable and "
+                     "name that with --api-key-env VAR")
+        raise WriterError(error.message, hint) from error
 
 
 def load_request(args: argparse.Namespace, server: ServerConnection | None) -> LoadRequest:
@@ -201,15 +222,17 @@ def check_capabilities(info: ModelInfo, params: SamplingParams, needs_next_token
     if needs_next_tokens:
         needed.append((Feature.NEXT_TOKENS, "list the next tokens", "use generate instead"))
     if params.mode is Mode.BEAM:
-        needed.append((Feature.BEAM_SEARCH, "search with beams", "leave out --num-beams"))
+        needed.append((Feature.BEAM_SEARCH, "search with beams",
+                       "leave out --num-beams" + ("" if info.backend == "server" else
+                                                  ", or add --backend transformers")))
     for feature, doing, hint in needed:
         if not capabilities.supports(feature):
             raise WriterError(f"the {info.backend} backend cannot {doing}: "
-                              f"{capabilities.reason(feature)}", hint)
+                              f"{for_the_command_line(capabilities.reason(feature))}", hint)
     for feature, used, flag in _OPTIONAL_FEATURES:
         if used(params) and not capabilities.supports(feature):
             _warn(f"writer-app: warning: {flag} is ignored by the {info.backend} backend: "
-                  f"{capabilities.reason(feature)}")
+                  f"{for_the_command_line(capabilities.reason(feature))}")
 
 
 def read_prompt(prompt: str) -> str:

@@ -75,6 +75,6 @@ def clear_text_warning(server: ServerConnection) -> str | None:
     """The one-line warning for plain http to another machine, or None."""
     if not server.sends_in_clear:
         return None
-    return (f"writer-app: warning: {server.url} is plain http to another machine: your "
-            f"text{' and API key' if server.api_key else ''} cross the network unencrypted "
-            f"— use https:// if the server offers it")
+    what = "your text and API key cross" if server.api_key else "your text crosses"
+    return (f"writer-app: warning: {server.url} is plain http to another machine: {what} "
+            f"the network unencrypted — use https:// if the server offers it")

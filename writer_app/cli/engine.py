@@ -10,6 +10,7 @@ at once. Failures come back as `Failure` values and leave here as one `WriterErr
 from __future__ import annotations
 
 import contextlib
+import re
 import signal
 import sys
 import threading
@@ -33,12 +34,22 @@ if TYPE_CHECKING:
     from writer_app.engine.models import LoadedModel
 
 
+# The engine's hints speak of the window's menus and dialogs; here, of flags.
+_WINDOW_WORDS = re.compile(r"\s*\((?:Model|Engine) →[^)]*\)|,? or raise the timeout in "
+                           r"Connect\s+to Server|\s+in Model → Connect to Server…")
+
+
 class EngineFailure(WriterError):
     """A request failed in the engine; `details` holds a traceback when it is a bug."""
 
     def __init__(self, failure: Failure) -> None:
-        super().__init__(failure.message, failure.hint)
+        super().__init__(failure.message, for_the_command_line(failure.hint))
         self.details = failure.details
+
+
+def for_the_command_line(text: str) -> str:
+    """An engine's hint or reason without the window's menu paths."""
+    return _WINDOW_WORDS.sub("", text)
 
 
 def load_for_command_line(spec: str, device: str, dtype: str, progress: Callable[[Any], None],
