@@ -158,3 +158,51 @@ def test_llama_cpp_check_fails_in_one_line_on_a_broken_gguf(writer_home, tmp_pat
     assert failure is not None
     assert str(failure).startswith(f"llama.cpp could not load {broken}")
     assert "\n" not in str(failure)
+
+
+@pytest.fixture
+def stand_in_llama(monkeypatch):
+    """The canned test backend registered as llama.cpp: the self-test's plumbing (registry,
+    EngineHost, steps, summary) without llama.cpp itself."""
+    from tests.unit import fake_backend
+    from writer_app.host import backends
+
+    monkeypatch.setitem(backends.BACKENDS, "llama.cpp", backends.BackendEntry(
+        "llama.cpp", "tests.unit.fake_backend:open_backend", (), ""))
+    monkeypatch.setattr(fake_backend, "OPTIONS", dict(fake_backend.DEFAULTS, name="llama.cpp"))
+    monkeypatch.setattr(fake_backend, "OPENED", [])
+    monkeypatch.setattr(selftest, "_llama_cpp_installed", lambda: True)
+    monkeypatch.setattr(selftest, "llama_cpp_cpu_gap", lambda: [])
+    return fake_backend
+
+
+def test_llama_cpp_step_loads_with_that_backend_and_reports_it(stand_in_llama, tmp_path):
+    model = tmp_path / "model.gguf"
+    lines, failure = _llama_check(str(model))
+    assert failure is None, lines
+    (request,) = stand_in_llama.OPENED
+    assert (request.spec, request.backend, request.device) == (str(model), "llama.cpp", "cpu")
+    out = "\n".join(lines)
+    assert build_linux.LLAMA_CPP_RAN + " (" in out
+    assert "generated     'The' → ' once upon a time'" in out
+    assert "speed         4 tokens" in out
+
+
+def test_llama_cpp_step_fails_in_one_line_when_it_cannot_load(stand_in_llama, tmp_path):
+    from writer_app.errors import WriterError
+
+    stand_in_llama.OPTIONS["open_error"] = WriterError("This file is not a GGUF model",
+                                                       "choose a .gguf file")
+    _lines, failure = _llama_check(str(tmp_path / "model.gguf"))
+    assert str(failure) == (f"llama.cpp could not load {tmp_path / 'model.gguf'}: "
+                            "This file is not a GGUF model — choose a .gguf file")
+
+
+def test_llama_cpp_step_fails_when_generation_breaks_or_writes_nothing(stand_in_llama,
+                                                                      tmp_path):
+    stand_in_llama.OPTIONS["fail_after"] = 2
+    _lines, failure = _llama_check(str(tmp_path / "model.gguf"))
+    assert str(failure).startswith("llama.cpp failed to generate: The server stopped")
+    stand_in_llama.OPTIONS.update(fail_after=None, words=())
+    _lines, failure = _llama_check(str(tmp_path / "model.gguf"))
+    assert str(failure) == "llama.cpp generated no tokens (stopped: eos)"
