@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QPushButton,
     QVBoxLayout,
@@ -126,7 +127,6 @@ class ServerDialog(QDialog):
         form = QFormLayout()
         form.addRow(self.tr("Server:"), self.url)
         form.addRow("", self.url_note)
-        form.addRow("", self.warning)
         form.addRow(self.tr("API key:"), self.key)
         form.addRow("", self.remember)
         form.addRow("", self.keyring_note)
@@ -141,7 +141,10 @@ class ServerDialog(QDialog):
         buttons.rejected.connect(self.reject)
 
         layout = QVBoxLayout(self)
+        # Grows with a warning or a long verdict instead of squeezing their lines together.
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
         layout.addLayout(form)
+        layout.addWidget(self.warning)  # full width: a form row squeezes wrapped lines
         layout.addLayout(test_row)
         layout.addSpacing(6)
         layout.addWidget(buttons)
