@@ -1,6 +1,7 @@
 """The real thing: PyInstaller bundle, .deb and tarball, each installed and self-tested.
 
-About 8 minutes and 2.5 GB of disk on a 2-core machine, so it runs only when asked:
+About 8 minutes and 2.5 GB of disk on a 2-core machine (plus 8–12 minutes the first time,
+building the portable llama.cpp), so it runs only when asked:
     WRITER_BUILD_INSTALLERS=1 .venv/bin/python -m pytest tests/packaging/test_full_build.py
 (the same as `.venv/bin/python packaging/build_linux.py`, plus the checks below).
 """
@@ -41,6 +42,11 @@ def test_linux_installers_build_install_and_pass_their_self_tests(tmp_path):
     assert f"{linux.DOC_DIR}/GEMMA_TERMS.html" in contents
     assert f"{linux.INSTALL_DIR}/_internal/torch/bin/torch_shm_manager" in contents
     assert not [name for name in contents if "/torch/bin/test_" in name]
+    internal = manifest.REPO / "x" / "_internal"  # for the names only
+    for library in manifest.llama_cpp_library_files(internal):
+        path = library.relative_to(internal).as_posix()
+        assert f"{linux.INSTALL_DIR}/_internal/{path}" in contents, path
+    assert not [name for name in contents if "/llama_cpp/server/" in name]
     assert linux.deb_field(deb, "Version") == version
 
     (tarball,) = dist.glob("*.tar.gz")
