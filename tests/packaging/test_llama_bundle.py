@@ -123,3 +123,55 @@ def test_installed_llama_cpp_passes_the_bundle_check_on_this_machine(tmp_path):
         pytest.skip("an AVX-512 machine: the native build is rightly refused")
     build_linux.check_llama_cpp(internal)
 
+
+
+def _wheel(folder: Path, marker: str) -> Path:
+    import zipfile
+
+    folder.mkdir(parents=True, exist_ok=True)
+    wheel = folder / "llama_cpp_python-0.3.36-py3-none-linux_x86_64.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        archive.writestr("llama_cpp/__init__.py", f"BUILT = {marker!r}\n")
+        archive.writestr("llama_cpp/lib/libllama.so", b"\x7fELF")
+    return wheel
+
+
+@needs_llama
+def test_portable_llama_cpp_is_built_once_with_native_off(tmp_path, monkeypatch):
+    """The wheel is built by pip from source with GGML_NATIVE=OFF (never from pip's cache,
+    which ignores CMAKE_ARGS), unpacked into a site folder, and reused afterwards."""
+    calls: list[tuple[list[str], dict]] = []
+
+    def fake_pip(command, stdout=None, stderr=None, env=None):
+        calls.append((command, env))
+        _wheel(Path(command[command.index("-w") + 1]), "portable")
+        return subprocess.CompletedProcess(command, 0)
+
+    monkeypatch.setattr(build_linux.subprocess, "run", fake_pip)
+    monkeypatch.setenv("CMAKE_ARGS", "-DGGML_BLAS=OFF")
+    site = build_linux.portable_llama_cpp(tmp_path / "llama-cpp")
+    assert (site / "llama_cpp" / "__init__.py").read_text() == "BUILT = 'portable'\n"
+    assert (site / "llama_cpp" / "lib" / "libllama.so").is_file()
+    ((command, env),) = calls
+    assert command[1:4] == ["-m", "pip", "wheel"]
+    assert {"--no-deps", "--no-cache-dir"} <= set(command)
+    assert command[command.index("--no-binary") + 1] == "llama-cpp-python"
+    from importlib import metadata
+
+    assert command[-1] == f"llama-cpp-python=={metadata.version('llama-cpp-python')}"
+    assert env["CMAKE_ARGS"] == "-DGGML_BLAS=OFF -DGGML_NATIVE=OFF"
+    assert build_linux.portable_llama_cpp(tmp_path / "llama-cpp") == site
+    assert len(calls) == 1  # kept: no second build
+
+
+@needs_llama
+def test_a_failed_portable_build_says_where_its_log_is(tmp_path, monkeypatch):
+    def failing_pip(command, stdout=None, stderr=None, env=None):
+        stdout.write("CMake Error: no C compiler\n")
+        return subprocess.CompletedProcess(command, 1)
+
+    monkeypatch.setattr(build_linux.subprocess, "run", failing_pip)
+    with pytest.raises(build_linux.BuildError, match="no C compiler") as raised:
+        build_linux.portable_llama_cpp(tmp_path / "llama-cpp")
+    assert str(tmp_path / "llama-cpp" / "build.log") in str(raised.value)
+    assert not list((tmp_path / "llama-cpp").glob("site-*"))
