@@ -389,3 +389,38 @@ def test_the_window_gets_the_backend_and_server_only_when_given(monkeypatch, cap
     assert main(["notes.md"]) == 0 and calls[-1] == {"path": "notes.md"}
     code, _, err = run(["--backend", "llama.cpp"], capsys)
     assert code == EXIT_USAGE and "--backend is not supported" in one_line(err)
+
+
+def open_broken_backend(request, context):
+    """A backend whose opening hits a bug (not a WriterError)."""
+    raise RuntimeError("boom: a bug while opening")
+
+
+def test_a_bug_in_the_engine_is_one_line_and_its_traceback_shows_with_debug(fake, capsys,
+                                                                            monkeypatch):
+    monkeypatch.setitem(BACKENDS, "fake", BackendEntry(
+        "fake", "tests.unit.test_cli_parsing:open_broken_backend", (), ""))
+    code, out, err = run(["generate", "--backend", "fake", "Once"], capsys)
+    assert code == EXIT_FAILURE and out == ""
+    line = one_line(err)
+    assert "boom: a bug while opening" in line and "--debug" in line
+    code, _, err = run(["generate", "--debug", "--backend", "fake", "Once"], capsys)
+    assert code == EXIT_FAILURE
+    assert "Traceback" in err and "open_broken_backend" in err
+
+
+@pytest.mark.parametrize(("hint", "expected"), [
+    ("check the API key in Model → Connect to Server…", "check the API key"),
+    ("it may be busy or slow: try again, or raise the timeout in Connect to Server",
+     "it may be busy or slow: try again"),
+    ("choose a smaller model or precision (Model → Choose Model…)",
+     "choose a smaller model or precision"),
+    ("beam search runs on the transformers backend only (Engine → transformers)",
+     "beam search runs on the transformers backend only"),
+    ("start it, or check the URL", "start it, or check the URL"),
+])
+def test_the_engines_hints_lose_the_windows_menu_paths(hint, expected):
+    from writer_app.boundary.messages import Failure
+    from writer_app.cli.engine import EngineFailure
+
+    assert EngineFailure(Failure("It failed", hint)).hint == expected

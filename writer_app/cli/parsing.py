@@ -144,6 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     generate = commands.add_parser("generate", help="stream a continuation of PROMPT to stdout")
+    _add_debug_option(generate)
     _add_model_options(generate)
     _add_server_options(generate)
     _add_context_option(generate)
@@ -152,6 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     next_tokens = commands.add_parser("next-tokens",
                                       help="the most likely next tokens after PROMPT")
+    _add_debug_option(next_tokens)
     _add_model_options(next_tokens)
     _add_server_options(next_tokens)
     _add_context_option(next_tokens)
@@ -161,9 +163,16 @@ def build_parser() -> argparse.ArgumentParser:
     next_tokens.add_argument("--json", action="store_true", help="print one JSON object")
     next_tokens.add_argument("prompt", metavar="PROMPT", help="the text; - reads stdin")
 
-    commands.add_parser("models", help="list the default, cached and recent models, and the "
-                                       "backends that can run them here")
+    models = commands.add_parser("models", help="list the default, cached and recent models, "
+                                                "and the backends that can run them here")
+    _add_debug_option(models)
     return parser
+
+
+def _add_debug_option(parser: argparse.ArgumentParser) -> None:
+    """--debug after the command word too (`writer-app generate --debug …`)."""
+    parser.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help="show tracebacks of failures")
 
 
 def build_gui_parser() -> argparse.ArgumentParser:
