@@ -9,7 +9,7 @@ server runs the model, the menu says so and Disconnect goes back to the local mo
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QActionGroup
@@ -27,7 +27,7 @@ class EngineMenu(QObject):
     """The Engine submenu and what it knows about the backends here."""
 
     def __init__(self, worker: EngineWorker, models: ModelController, settings: Settings,
-                 tasks: TaskSet, disconnect: Any, window: QWidget) -> None:
+                 tasks: TaskSet, disconnect: Callable[[], None], window: QWidget) -> None:
         super().__init__(window)
         self.worker = worker
         self.models = models
