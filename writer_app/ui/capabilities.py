@@ -8,10 +8,14 @@ less. A model that supports everything gives every control back as it was.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QAction
 
 from writer_app.boundary.backend import Capabilities, Feature
+
+if TYPE_CHECKING:
+    from writer_app.ui.main_window import MainWindow
 
 _ORIGINAL_TIP = "writerOriginalToolTip"  # where an action keeps its own tooltip meanwhile
 
@@ -48,3 +52,16 @@ def alternatives_reason(capabilities: Capabilities) -> str:
 
 def pane_reason(capabilities: Capabilities) -> str:
     return capabilities.reason(Feature.NEXT_TOKENS)
+
+
+def apply_to_window(window: MainWindow, capabilities: Capabilities) -> None:
+    """Grey every control of `window` whose feature the backend lacks, with the reason as
+    its tooltip; a backend that lacks nothing gives them all back."""
+    window.sampling.set_unsupported(panel_reasons(capabilities))
+    gate_actions([*window.completion.actions(), window.continue_three.action],
+                 suggestions_reason(capabilities))
+    if not capabilities.supports(Feature.SUGGESTIONS):
+        window.completion.dismiss()
+    window.probabilities.alternatives_unavailable = alternatives_reason(capabilities)
+    window.pane_control.unavailable = pane_reason(capabilities)
+    window.pane_control.can_reweigh = capabilities.supports(Feature.REWEIGH)

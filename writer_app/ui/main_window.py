@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from writer_app.boundary.backend import Capabilities, Feature
 from writer_app.diagnostics import diagnostics_text
 from writer_app.documents.journal import Journal, JournalEntry
 from writer_app.settings import Presets, Settings
@@ -244,19 +243,8 @@ class MainWindow(QMainWindow):
             actions.append((self.tr("Reconnect"), self.servers.reconnect_current))
         return tuple(actions)
 
-    def _apply_capabilities(self, capabilities: Capabilities) -> None:
-        """Grey every control whose feature the backend lacks, the reason as its tooltip."""
-        self.sampling.set_unsupported(gates.panel_reasons(capabilities))
-        gates.gate_actions([*self.completion.actions(), self.continue_three.action],
-                           gates.suggestions_reason(capabilities))
-        if not capabilities.supports(Feature.SUGGESTIONS):
-            self.completion.dismiss()
-        self.probabilities.alternatives_unavailable = gates.alternatives_reason(capabilities)
-        self.pane_control.unavailable = gates.pane_reason(capabilities)
-        self.pane_control.can_reweigh = capabilities.supports(Feature.REWEIGH)
-
     def _on_model_loaded(self, info: ModelInfo) -> None:
-        self._apply_capabilities(info.capabilities)
+        gates.apply_to_window(self, info.capabilities)
         self.editor.set_model_reach(info.context_window * CHARACTERS_PER_TOKEN)
         self.message_bar.clear_topic("generation")  # a failed generation's cause is gone
         self.pane_control.forget_logits()
