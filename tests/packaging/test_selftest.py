@@ -120,10 +120,6 @@ def test_cpu_gap_reads_proc_cpuinfo_flags(flags, missing):
     assert selftest.llama_cpp_cpu_gap("processor : 0\n") == []  # no flags line: unknown
 
 
-def test_this_machine_runs_the_portable_llama_cpp():
-    assert selftest.llama_cpp_cpu_gap() == []  # the installers' self-test would skip it
-
-
 needs_llama = pytest.mark.skipif(
     importlib.util.find_spec("llama_cpp") is None
     or importlib.util.find_spec("writer_app.host.llamacpp_backend") is None,
