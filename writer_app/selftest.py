@@ -389,7 +389,7 @@ def _check_llama_cpp(say: Callable[[str], None], model: str) -> None:
         say("  skipped       llama-cpp-python is not installed "
             "(pip install 'writer-app[llama]'); Writer runs on transformers")
         return
-    missing = llama_cpp_cpu_gap()
+    missing = llama_cpp_cpu_gap() if _frozen() else []  # a source build is native
     if missing:
         say(f"  skipped       this processor lacks {', '.join(missing)}, which the bundled "
             "llama.cpp needs; Writer runs on transformers")

@@ -109,6 +109,21 @@ def test_a_model_that_is_no_gguf_file_skips_llama_cpp(monkeypatch, tmp_path):
     assert "is not a GGUF model" in lines[0]
 
 
+@pytest.mark.parametrize("frozen", [True, False])
+def test_a_processor_without_avx2_skips_the_bundled_llama_cpp_only(monkeypatch, frozen):
+    """The installers' llama.cpp needs AVX2 (it would die of SIGILL); dev.sh's is native."""
+    monkeypatch.setattr(selftest, "_llama_cpp_installed", lambda: True)
+    monkeypatch.setattr(selftest, "_frozen", lambda: frozen)
+    monkeypatch.setattr(selftest, "llama_cpp_cpu_gap", lambda: ["AVX2", "F16C"])
+    lines, failure = _llama_check("notes.txt")
+    assert failure is None
+    if frozen:
+        assert lines == ["  skipped       this processor lacks AVX2, F16C, which the bundled "
+                         "llama.cpp needs; Writer runs on transformers"]
+    else:
+        assert "is not a GGUF model" in lines[0]  # went on to the model
+
+
 @pytest.mark.parametrize(("flags", "missing"), [
     ("fpu sse sse2 avx avx2 fma f16c bmi2", []),
     ("fpu sse sse2 avx fma", ["AVX2", "F16C"]),
