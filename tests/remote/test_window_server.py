@@ -121,3 +121,32 @@ def test_chinese_text_round_trips_through_the_server(qtbot, connected):
     assert written.startswith(before) and len(written) > len(before)
     assert "\ufffd" not in written  # no half characters from split UTF-8 tokens
     shoot(window, "window_server_chinese.png")
+
+
+def test_killing_the_server_mid_generation_keeps_the_text_and_offers_reconnect(
+        qtbot, make_window, fresh_server):  # noqa: F811
+    from writer_app.boundary.server import ServerConnection
+
+    server = fresh_server()
+    window = make_window(load=None, separate_process=True)
+    with qtbot.waitSignal(window.modelLoaded, timeout=TIMEOUT):
+        window.servers.connect(ServerConnection(server.url, server.model))
+    window.sampling.set_params(SamplingParams(temperature=0.9, max_new_tokens=400,
+                                              repetition_penalty=1.3), emit=True)
+    window.editor.setFocus()
+    qtbot.keyClicks(window.editor, "Once upon a time, in a small village by the sea,")
+    before = window.editor.text()
+    with qtbot.waitSignal(window.generationFinished, timeout=TIMEOUT) as finished:
+        window.continue_text()
+        qtbot.waitUntil(lambda: len(window.editor.text()) > len(before) + 8, timeout=TIMEOUT)
+        assert window.is_generating, "the generation ended before the server could be killed"
+        kept = window.editor.text()
+        server.kill()
+    assert finished.args[0] is None  # it failed ...
+    text = window.editor.text()
+    assert text.startswith(kept) and text.startswith(before)  # ... keeping every token
+    assert window.message_bar.property("level") == "error"
+    assert window.message_bar.button("Reconnect") is not None
+    assert window.message_bar.button("Try Again") is not None
+    window.editor.textCursor().insertText(" 然后")  # the window still takes typing
+    assert window.editor.text().endswith(" 然后")
