@@ -226,6 +226,8 @@ def portable_llama_cpp(folder: Path) -> Path:
         log = folder / "build.log"
         folder.mkdir(parents=True, exist_ok=True)
         env = dict(os.environ, CMAKE_ARGS=f"{os.environ.get('CMAKE_ARGS', '')} {flags}".strip())
+        # With SOURCE_DATE_EPOCH set, ggml takes GGML_NATIVE=OFF to mean no AVX at all.
+        env.pop("SOURCE_DATE_EPOCH", None)
         with log.open("w", encoding="utf-8") as handle:
             result = subprocess.run(
                 [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-cache-dir",

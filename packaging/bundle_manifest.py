@@ -45,6 +45,8 @@ METADATA_PACKAGES = (
 LLAMA_CPP_PACKAGE = "llama_cpp"
 LLAMA_CPP_LIBRARIES = ("llama", "ggml", "ggml-base", "ggml-cpu")  # what loading a model needs
 # The installers' llama.cpp runs on any x86-64 processor with AVX2 (2013 on): no -march=native.
+# ggml then enables SSE4.2, AVX, AVX2, FMA, F16C and BMI2 (unless SOURCE_DATE_EPOCH is set or
+# it cross-compiles: then none of them, so the build unsets SOURCE_DATE_EPOCH).
 # (ggml's runtime CPU dispatch, GGML_BACKEND_DL + GGML_CPU_ALL_VARIANTS, looks for its
 # backends beside the executable, not in llama_cpp/lib, so llama-cpp-python 0.3.36 cannot
 # use it.)

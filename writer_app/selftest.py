@@ -456,7 +456,7 @@ def _failure_text(failure: Any) -> str:
 
 # The x86-64 instructions a portable llama.cpp build (GGML_NATIVE=OFF, as the installers
 # build it) is compiled with: without them it would stop the process with SIGILL.
-LLAMA_CPP_X86_FLAGS = ("avx", "avx2", "fma", "f16c")
+LLAMA_CPP_X86_FLAGS = ("sse4_2", "avx", "avx2", "fma", "f16c", "bmi2")
 
 
 def llama_cpp_cpu_gap(cpuinfo: str | None = None) -> list[str]:

@@ -125,9 +125,9 @@ def test_a_processor_without_avx2_skips_the_bundled_llama_cpp_only(monkeypatch, 
 
 
 @pytest.mark.parametrize(("flags", "missing"), [
-    ("fpu sse sse2 avx avx2 fma f16c bmi2", []),
-    ("fpu sse sse2 avx fma", ["AVX2", "F16C"]),
-    ("fpu sse sse2", ["AVX", "AVX2", "FMA", "F16C"]),
+    ("fpu sse sse2 sse4_2 avx avx2 fma f16c bmi2", []),
+    ("fpu sse sse2 sse4_2 avx fma bmi2", ["AVX2", "F16C"]),
+    ("fpu sse sse2", ["SSE4_2", "AVX", "AVX2", "FMA", "F16C", "BMI2"]),
 ])
 def test_cpu_gap_reads_proc_cpuinfo_flags(flags, missing):
     cpuinfo = f"processor\t: 0\nvendor_id\t: AuthenticAMD\nflags\t\t: {flags}\n\nprocessor\t: 1\n"
