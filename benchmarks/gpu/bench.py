@@ -257,6 +257,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"measuring: {label}", flush=True)
         rows.append(decode_row(loaded, label, static, compiled, prompt, args.tokens,
                                args.repeats))
+        print(f"  {rows[-1].tokens_per_second:.1f} tokens/s (first run "
+              f"{rows[-1].first_seconds:.1f} s) {rows[-1].note}", flush=True)
     pane = None
     if time.perf_counter() - started <= args.budget:
         print("measuring: the pane", flush=True)
