@@ -409,10 +409,6 @@ def _check_llama_cpp(say: Callable[[str], None], model: str) -> None:
     from writer_app.boundary.results import Step
     from writer_app.host.serving import EngineHost
 
-    if model == "default":  # the built-in model's GGUF file, assembled once in the cache
-        from writer_app.engine.models.builtin import default_gguf_path
-
-        model = str(default_gguf_path())
     host = EngineHost(LoaderRef(options={"remember": False}))
     steps: list[Step] = []
 
