@@ -55,8 +55,8 @@ def test_auto_and_named_backends_resolve_and_unknown_ones_say_what_exists(with_f
     assert choose_backend(LoadRequest("x")).name == "transformers"
     assert choose_backend(LoadRequest("x", backend="fake")).name == "fake"
     with pytest.raises(Exception) as unknown:
-        choose_backend(LoadRequest("x", backend="llama.cpp"))
-    assert "llama.cpp" in unknown.value.message
+        choose_backend(LoadRequest("x", backend="vllm-in-process"))
+    assert "vllm-in-process" in unknown.value.message
     assert "transformers" in unknown.value.hint and "auto" in unknown.value.hint
     assert available_backends()["transformers"] is None  # torch and transformers are here
 
@@ -123,3 +123,42 @@ def test_the_values_that_cross_between_the_processes_pickle():
     ]
     for value in values:
         assert pickle.loads(pickle.dumps(value)) == value
+
+
+def _transformers_is_the_fake(monkeypatch) -> None:
+    """"auto"'s fallback answers with the fake backend: no model is loaded."""
+    monkeypatch.setitem(registry.BACKENDS, "transformers", BackendEntry(
+        "transformers", "tests.unit.fake_backend:open_backend", (), ""))
+
+
+def test_auto_notes_why_it_passed_over_a_missing_llama_cpp(monkeypatch):
+    _transformers_is_the_fake(monkeypatch)
+    monkeypatch.setitem(registry.BACKENDS, "llama.cpp", BackendEntry(
+        "llama.cpp", "nowhere:open", ("no_such_llama_cpp_for_writer",), "pip install it"))
+    chosen = choose_backend(LoadRequest("default", device="cpu"))
+    assert chosen.name == "transformers"
+    assert "no_such_llama_cpp_for_writer is not installed" in chosen.note
+    assert choose_backend(LoadRequest("x", device="cpu")).note == ""  # not a GGUF: no note
+
+    async def scenario():
+        worker = EngineWorker(EngineHost())
+        try:
+            return await worker.load("default", device="cpu")
+        finally:
+            assert worker.shutdown(timeout=10)
+
+    info = asyncio.run(scenario())
+    assert "llama.cpp would run this GGUF model faster" in info.backend_note
+    assert "pip install it" in info.backend_note
+
+
+def test_auto_notes_a_llama_cpp_that_fails_to_import(monkeypatch, tmp_path):
+    (tmp_path / "broken_llama_for_writer.py").write_text(
+        "raise OSError('libllama.so: cannot open shared object file')\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    _transformers_is_the_fake(monkeypatch)
+    monkeypatch.setitem(registry.BACKENDS, "llama.cpp", BackendEntry(
+        "llama.cpp", "nowhere:open", ("broken_llama_for_writer",), "reinstall it"))
+    chosen = choose_backend(LoadRequest("default", device="cpu"))
+    assert chosen.name == "transformers"
+    assert "failed to load" in chosen.note and "libllama.so" in chosen.note
