@@ -207,7 +207,7 @@ def test_models_lists_the_default_first_then_every_backend():
     assert lines[0].split()[:2] == ["default", "default"]
     backends = {line.split()[1]: line for line in lines if line.split()[0] == "backend"}
     for name, missing in available_backends().items():
-        assert ("runs here" in backends[name]) == (missing is None), backends[name]
+        assert ("cannot run here" in backends[name]) == (missing is not None), backends[name]
         if missing is not None:
             assert missing in backends[name]
 

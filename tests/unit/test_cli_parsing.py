@@ -424,3 +424,17 @@ def test_the_engines_hints_lose_the_windows_menu_paths(hint, expected):
     from writer_app.cli.engine import EngineFailure
 
     assert EngineFailure(Failure("It failed", hint)).hint == expected
+
+
+@pytest.mark.parametrize(("argv", "backend"), [
+    (["generate", "x"], "auto"),
+    (["generate", "--num-beams", "3", "x"], "transformers"),  # beams run there only
+    (["generate", "--backend", "llama.cpp", "--num-beams", "3", "x"], "llama.cpp"),
+    (["next-tokens", "--backend", "llama.cpp", "x"], "llama.cpp"),
+])
+def test_auto_asks_for_transformers_only_when_beams_need_it(argv, backend):
+    from writer_app.cli.commands import load_request
+
+    args = parse(argv)
+    request = load_request(args, None, params_from_args(args))
+    assert request.backend == backend and request.server is None

@@ -28,12 +28,14 @@ from writer_app.cli.engine import (
     stopping_on_interrupt,
 )
 from writer_app.cli.parsing import (
+    AUTO,
     EXIT_INTERRUPTED,
     EXIT_OK,
     context_limit_from_args,
     params_from_args,
 )
 from writer_app.errors import InvalidSettingError, WriterError
+from writer_app.host.backends import TRANSFORMERS
 
 if TYPE_CHECKING:
     from writer_app.boundary.server import ServerConnection
@@ -51,7 +53,7 @@ _OPTIONAL_FEATURES = (
 def run_generate(args: argparse.Namespace) -> int:
     params = params_from_args(args)
     prompt = read_prompt(args.prompt)
-    with opened_engine(args) as (engine, info):
+    with opened_engine(args, params) as (engine, info):
         check_capabilities(info, params, needs_next_tokens=False)
         out = sys.stdout
         written: list[str] = []
@@ -87,7 +89,7 @@ def run_next_tokens(args: argparse.Namespace) -> int:
                                   "e.g. --top 10")
     params = params_from_args(args)
     prompt = read_prompt(args.prompt)
-    with opened_engine(args) as (engine, info):
+    with opened_engine(args, params) as (engine, info):
         check_capabilities(info, params, needs_next_tokens=True)
         result = engine.next_tokens(cut_to_context(prompt, info.context_window), params,
                                     args.top)
@@ -130,7 +132,7 @@ def run_models(args: argparse.Namespace) -> int:
         if missing is not None:
             state = f"cannot run here: {missing}"
         elif name == SERVER:
-            state = "runs here: --server URL"
+            state = "available: --server URL"
         else:
             state = f"runs here: --backend {name}"
         print(f"{'backend':<10} {name}  ({state})")
@@ -172,7 +174,8 @@ def _given(function: object, choices: dict[str, object], where: str) -> dict[str
 
 
 @contextlib.contextmanager
-def opened_engine(args: argparse.Namespace) -> Iterator[tuple[CommandLineEngine, ModelInfo]]:
+def opened_engine(args: argparse.Namespace,
+                  params: SamplingParams) -> Iterator[tuple[CommandLineEngine, ModelInfo]]:
     """The model the arguments name, loaded (with progress on a terminal) on the backend
     they choose; Ctrl+C stops the load or the request, and the model is closed after."""
     context_limit = context_limit_from_args(args)
@@ -180,7 +183,7 @@ def opened_engine(args: argparse.Namespace) -> Iterator[tuple[CommandLineEngine,
     engine = CommandLineEngine(context_limit, show_progress=sys.stderr.isatty())
     with stopping_on_interrupt(engine.stop):
         try:
-            info = _load(engine, load_request(args, server), args)
+            info = _load(engine, load_request(args, server, params), args)
             if server is None:
                 from writer_app.engine.models import remember_recent
 
@@ -208,11 +211,19 @@ def _load(engine: CommandLineEngine, request: LoadRequest, args: argparse.Namesp
         raise WriterError(error.message, hint) from error
 
 
-def load_request(args: argparse.Namespace, server: ServerConnection | None) -> LoadRequest:
-    """What to load: the local model on the chosen backend, or the server's model."""
+def load_request(args: argparse.Namespace, server: ServerConnection | None,
+                 params: SamplingParams) -> LoadRequest:
+    """What to load: the local model on the chosen backend, or the server's model.
+
+    "auto" picks the fastest backend; beam search runs on transformers only, so a
+    command that asks for beams gets transformers from "auto" (as before llama.cpp).
+    """
     if server is not None:
         return LoadRequest(server.model or server.url, server=server)
-    return LoadRequest(args.model, device=args.device, dtype=args.dtype, backend=args.backend)
+    backend = args.backend
+    if backend == AUTO and params.mode is Mode.BEAM:
+        backend = TRANSFORMERS
+    return LoadRequest(args.model, device=args.device, dtype=args.dtype, backend=backend)
 
 
 def check_capabilities(info: ModelInfo, params: SamplingParams, needs_next_tokens: bool) -> None:
