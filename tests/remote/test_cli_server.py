@@ -104,3 +104,25 @@ def test_the_key_comes_from_the_variable_and_a_wrong_one_fails_in_one_line(fresh
     assert "not-the-key-7e21" not in line and KEY not in line
     missing = writer_app(*base, "Hello")
     assert missing.returncode == 1 and "--api-key-env" in one_line(missing)
+
+
+def test_a_server_killed_mid_generation_keeps_the_text_and_fails_in_one_line(fresh_server):
+    server = fresh_server()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "writer_app", "generate", "--server", server.url,
+         "--max-new-tokens", "400", "--temperature", "1.2", "Once upon a time"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    try:
+        assert process.stdout is not None
+        first = process.stdout.read(16)  # it is streaming
+        server.kill()
+        rest, err = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 1, err
+    text = (first + rest).decode("utf-8")
+    assert len(text) >= 16
+    result = subprocess.CompletedProcess(process.args, 1, text, err.decode("utf-8"))
+    assert server.url in one_line(result)
