@@ -157,6 +157,14 @@ def test_a_key_is_never_taken_on_the_command_line_nor_echoed(flag, joined, capsy
         assert SECRET not in out + err
 
 
+@pytest.mark.parametrize("url", [f"http://user:{SECRET}@10.0.0.5:8080/v1",
+                                 f"{SECRET}@127.0.0.1:8080", f"https://:{SECRET}@h.example"])
+def test_a_server_address_holding_a_password_is_refused_unechoed(url, capsys):
+    code, out, err = run(["generate", "--server", url, "x"], capsys)
+    assert code == EXIT_USAGE
+    assert "user name or password" in one_line(err) and SECRET not in out + err
+
+
 def test_abbreviated_flags_are_refused_so_a_key_cannot_pass_for_a_variable(capsys):
     for argv in (["generate", "--server", "http://127.0.0.1:8080", "--api-key-e", "V", "x"],
                  ["generate", "--temp", "0.5", "x"]):

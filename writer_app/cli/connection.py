@@ -11,6 +11,7 @@ import argparse
 import os
 import re
 from collections.abc import Mapping
+from urllib.parse import urlsplit
 
 from writer_app.boundary.server import ServerConnection, normalise_base_url
 from writer_app.errors import InvalidSettingError, WriterError
@@ -41,16 +42,29 @@ def server_from_args(args: argparse.Namespace,
                 f"the server runs its own",
                 "leave it out" + (", and name the server's model with --server-model NAME"
                                   if field == "model" else ""))
+    if _holds_credentials(url):  # a key on the command line after all: refused, unechoed
+        raise InvalidSettingError(
+            "--server must not hold a user name or password",
+            "give the address alone, and the key in an environment variable named with "
+            "--api-key-env VAR")
     try:
         base_url = normalise_base_url(url)
     except WriterError as error:
         raise InvalidSettingError(f"--server: {error.message}", error.hint) from None
     except ValueError:  # urlsplit's own refusals, e.g. an unclosed "[" of an IPv6 address
-        raise InvalidSettingError(f"--server: {url!r} is not a server address",
+        raise InvalidSettingError("--server: that is not a server address (an unclosed [ ?)",
                                   "enter one such as http://127.0.0.1:8080/v1") from None
     model = (args.server_model or "").strip()
     return ServerConnection(url=base_url, model=model,
                             api_key=_key_from(args.api_key_env, environ))
+
+
+def _holds_credentials(url: str) -> bool:
+    """Whether `url` carries user:password@ (urlsplit's own refusals are judged later)."""
+    try:
+        return "@" in urlsplit(url if "://" in url else "http://" + url).netloc
+    except ValueError:
+        return False
 
 
 def _key_from(variable: str | None, environ: Mapping[str, str]) -> str:
