@@ -78,8 +78,9 @@ def run_generate(args: argparse.Namespace) -> int:
             out.write("\n")
             out.flush()
         if sys.stderr.isatty():
-            print(f"[{summary.tokens} tokens, {summary.tokens_per_second:.1f} tokens/s, "
-                  f"seed {summary.seed}, stopped: {summary.stop_reason}]", file=sys.stderr)
+            seed = "" if summary.seed is None else f", seed {summary.seed}"
+            print(f"[{summary.tokens} tokens, {summary.tokens_per_second:.1f} tokens/s{seed}, "
+                  f"stopped: {summary.stop_reason}]", file=sys.stderr)
         return EXIT_INTERRUPTED if engine.stop.is_set() else EXIT_OK
 
 
