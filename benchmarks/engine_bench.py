@@ -4,7 +4,9 @@ One run, one model, one set of sampling settings (temperature 0.8, top-k 50, top
 repetition penalty 1.1, 128 new tokens), printed as tables with ratios:
 
 1. decode tokens/s: Writer's engine vs transformers' `generate()`, per precision;
-2. the same for llama.cpp on the same GGUF file (when llama-cpp-python is installed);
+2. the same for llama.cpp on the same GGUF file (when llama-cpp-python is installed), and
+   Writer's llama.cpp backend beside llama.cpp's own loop (decode ratio, pane after an
+   edit);
 3. time to first token and prefill tokens/s for 64, 512 and 2,048-token prompts;
 4. the next-token pane after a one-character edit at the end of a ~2,000-token
    document: prefix KV reuse vs full recompute;
@@ -62,6 +64,8 @@ def run_benchmark(options: Options, runner: Runner = run_job_in_subprocess) -> d
         results["precisions"][dtype] = job("precision", dtype, f"precision {dtype}")
     if options.llama:
         results["llama"] = job("llama", None, "llama.cpp on the same GGUF")
+        results["writer_llama"] = job("writer-llama", None,
+                                      "Writer's llama.cpp backend beside llama.cpp's loop")
     if options.fidelity:
         results["fidelity"] = job("fidelity", None, "fidelity against float32")
     if options.cold_load:

@@ -37,6 +37,7 @@ from benchmarks.engine.llama import (
     model_gguf_path,
     open_llama,
 )
+from benchmarks.engine.llama_writer import job_llama_writer
 from benchmarks.engine.machine import (
     OthersLoad,
     format_rates,
@@ -182,6 +183,22 @@ def job_llama(options: Options, _arg: str | None = None) -> dict[str, Any]:
     return result
 
 
+def job_writer_llama(options: Options, _arg: str | None = None) -> dict[str, Any]:
+    """Writer's llama.cpp backend on the same GGUF, beside llama.cpp's own loop."""
+    gguf_path = model_gguf_path(options.model)
+    if gguf_path is None:
+        return {"skipped": "the model is not a GGUF file"}
+    if options.device != "cpu":
+        return {"skipped": "llama.cpp is compared on the CPU only (run with --device cpu)"}
+    if not llama_available():
+        return {"skipped": LLAMA_HINT}
+    from writer_app.engine.llamacpp.model import sample_on_one_thread
+
+    configure()
+    sample_on_one_thread()  # as the llama.cpp backend's process does
+    return job_llama_writer(options, gguf_path)
+
+
 def job_fidelity(options: Options, _arg: str | None = None) -> dict[str, Any]:
     """Each faster precision (and llama.cpp) against float32 on the fixed text."""
 
@@ -211,6 +228,7 @@ def job_fidelity(options: Options, _arg: str | None = None) -> dict[str, Any]:
     gguf_path = model_gguf_path(options.model) if options.llama else None
     if gguf_path is not None and llama_available():
         candidate = llama_logprobs(gguf_path, ids, threads)
+        # the logits Writer's llama.cpp backend samples from (read here in one batch)
         result["precisions"]["llama.cpp"] = compare_parts(reference, candidate, ids, english)
     return result
 
@@ -247,6 +265,7 @@ JOBS: dict[str, Callable[[Options, str | None], dict[str, Any]]] = {
     "precision": job_precision,
     "bandwidth": job_bandwidth,
     "llama": job_llama,
+    "writer-llama": job_writer_llama,
     "fidelity": job_fidelity,
     "cold-load": job_cold_load,
 }

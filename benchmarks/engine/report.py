@@ -19,6 +19,8 @@ TARGET_SLIDER_MS = 16.0
 TARGET_CACHED_LOAD_S = 5.0
 TARGET_PEAK_RSS_MB = 1500.0
 TARGET_KL = 0.01
+TARGET_LLAMA_RATIO = 0.9  # Writer's llama.cpp backend vs llama.cpp's own loop
+TARGET_LLAMA_EDIT_MS = 30.0
 TARGET_PPL_CHANGE = 0.02
 NOISY_CORES = 0.25  # other processes' average CPU use above which a job's figures are suspect
 
@@ -77,6 +79,8 @@ def format_report(results: dict[str, Any]) -> str:
     sections.append(_decode_section(results))
     if "llama" in results:
         sections.append(_llama_section(results))
+    if "writer_llama" in results:
+        sections.append(_writer_llama_section(results))
     sections.append(_prefill_section(results))
     sections.append(_pane_section(results))
     sections.append(_load_memory_section(results))
@@ -119,7 +123,8 @@ def _quietness_lines(results: dict[str, Any]) -> list[str]:
     jobs = [("bandwidth", results.get("bandwidth"))]
     jobs += list(results.get("precisions", {}).items())
     jobs += [(name, results.get(key)) for name, key in
-             (("llama.cpp", "llama"), ("fidelity", "fidelity"), ("cold load", "cold_load"))]
+             (("llama.cpp", "llama"), ("Writer on llama.cpp", "writer_llama"),
+              ("fidelity", "fidelity"), ("cold load", "cold_load"))]
     figures = [(name, job["others_cores"]) for name, job in jobs
                if isinstance(job, dict) and job.get("others_cores") is not None]
     if not figures:
@@ -204,6 +209,36 @@ def _llama_section(results: dict[str, Any]) -> str:
                      _percent(figures["tps"] / limit if limit else math.nan)])
     headers = ["llama.cpp Q4_K_M", "decode tok/s", "load s", "limit tok/s", "achieved/limit"]
     return format_table(headers, rows, title)
+
+
+def _writer_llama_section(results: dict[str, Any]) -> str:
+    """Writer's llama.cpp backend: decode beside llama.cpp's own loop, the pane, fidelity."""
+    figures = results["writer_llama"]
+    title = (f"2b. Writer's llama.cpp backend (Writer's sampling, full pane of each token) "
+             f"beside llama.cpp's own loop, same process, file, settings and threads "
+             f"(target ≥ {TARGET_LLAMA_RATIO}x)")
+    if "decode" not in figures:
+        return f"{title}\n   skipped: {figures.get('skipped') or figures.get('error')}"
+    rows = [[f"{threads} thread(s)", d["writer_tps"], d["llama_tps"],
+             _ratio(d["writer_tps"], d["llama_tps"]),
+             "yes" if (d["ratio"] or 0) >= TARGET_LLAMA_RATIO else "NO"]
+            for threads, d in sorted(figures["decode"].items(), key=lambda item: int(item[0]))]
+    headers = ["decode", "Writer tok/s", "llama.cpp loop tok/s", "÷ llama.cpp", "meets target"]
+    lines = [format_table(headers, rows, title)]
+    if "tuned_tps" in figures:
+        lines.append(f"   Writer with its thread tuning (as the app runs): "
+                     f"{_cell(figures['tuned_tps'])} tok/s")
+    edit = figures.get("edit")
+    if edit:
+        lines.append(f"   pane after a one-character edit at the end of {edit['tokens']} tokens: "
+                     f"{edit['reuse_ms']:.1f} ms (target ≤ {TARGET_LLAMA_EDIT_MS:.0f} ms), "
+                     f"full recompute {edit['recompute_ms']:.0f} ms; slider → pane "
+                     f"{figures['slider_ms']:.2f} ms; load {figures['load_s']:.1f} s")
+    kl = results.get("fidelity", {}).get("precisions", {})
+    if "llama.cpp" in kl and "kl" in kl["llama.cpp"]:
+        beside = ", ".join(f"{name} {f['kl']:.4f}" for name, f in kl.items() if "kl" in f)
+        lines.append(f"   mean KL vs float32 transformers (nats): {beside}")
+    return "\n".join(lines)
 
 
 def _prefill_section(results: dict[str, Any]) -> str:

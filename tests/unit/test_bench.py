@@ -285,3 +285,29 @@ def test_whole_run_in_process_on_a_tiny_model_folder(tiny_model_dir, capsys):
                     "note: no-such-dtype skipped", report.GUI_BENCH,
                     "Other processes' CPU use", "Seconds per job"):
         assert heading in text
+
+
+def test_writer_llama_job_on_the_default_gguf_and_its_report():
+    """Writer's llama.cpp backend beside llama.cpp's own loop: every figure is measured
+    (on a tiny budget) and reported; a model that is not a GGUF is skipped."""
+    pytest.importorskip("llama_cpp")
+    options = small_options(llama=True, llama_threads=[1], decode_runs=1, new_tokens=5,
+                            prompt_lengths=[8], document_tokens=40, edit_runs=2,
+                            slider_runs=2)
+    result = jobs.run_job("writer-llama", options)
+    figures = result["decode"][1]
+    assert figures["writer_tps"] > 0 and figures["llama_tps"] > 0
+    assert figures["ratio"] == pytest.approx(figures["writer_tps"] / figures["llama_tps"])
+    assert result["precision"] == "Q4_K_M" and result["tuned_tps"] > 0
+    assert result["edit"]["tokens"] > 30 and result["edit"]["reuse_ms"] > 0
+    assert result["slider_ms"] > 0 and set(result["prefill"]) == {8}
+
+    results = json.loads(json.dumps({
+        "writer_llama": engine_bench._jsonable(result),
+        "fidelity": {"precisions": {"int8": {"kl": 0.004}, "llama.cpp": {"kl": 0.008}}}}))
+    text = report._writer_llama_section(results)
+    assert "2b. Writer's llama.cpp backend" in text and "1 thread(s)" in text
+    assert "pane after a one-character edit" in text and "int8 0.0040, llama.cpp 0.0080" in text
+    skipped = jobs.run_job("writer-llama", small_options(model="/no/such/model"))
+    assert "skipped" in skipped
+    assert "skipped" in report._writer_llama_section({"writer_llama": skipped})

@@ -43,7 +43,7 @@ def gguf_path_of(spec: str) -> Path | None:
 
 def open_backend(request: LoadRequest, context: OpenContext) -> LlamaCppBackend:
     """Open the GGUF behind `request.spec` with llama.cpp, reporting progress."""
-    from writer_app.engine.llamacpp.model import open_gguf
+    from writer_app.engine.llamacpp.model import open_gguf, sample_on_one_thread
     from writer_app.engine.models.progress import LoadSteps
     from writer_app.engine.quiet import quiet_libraries
 
@@ -59,6 +59,7 @@ def open_backend(request: LoadRequest, context: OpenContext) -> LlamaCppBackend:
             f"llama.cpp needs a GGUF file, and '{request.spec}' is not one",
             "choose a .gguf file, or open this model with --backend transformers")
     quiet_libraries()
+    sample_on_one_thread()
     opened = open_gguf(path, context.context_limit, request.device, steps)
     try:
         steps.begin("Reading the vocabulary")

@@ -22,7 +22,7 @@ from writer_app.engine.decoding import IncrementalDecoder
 from writer_app.engine.device import usable_cpu_count
 from writer_app.engine.generation import GenerationCancelled, GenerationStats, StopReason
 from writer_app.engine.llamacpp.fast_step import FastStep, SeenTokens
-from writer_app.engine.llamacpp.noise_ahead import noise_ahead_for
+from writer_app.engine.llamacpp.noise_ahead import StreamNoiseAhead, noise_ahead_for
 from writer_app.engine.llamacpp.runner import LlamaRunner
 from writer_app.engine.noise import Noise
 from writer_app.engine.sampling import Distribution, draw_token
@@ -42,11 +42,20 @@ class LlamaParts:
     context_limit: int
     eos_ids: frozenset[int]
     tuner: Callable[[], ThreadTuner | None]  # a thread tuner for one generation, or None
+    decode_threads: Callable[[], int]  # llama.cpp's thread count for decoding now
 
 
-def _noise(seed: int, vocab_size: int) -> Noise:
-    # A helper thread draws the noise while llama.cpp holds the other core(s) in C.
-    return noise_ahead_for(seed, vocab_size, spare_core=usable_cpu_count() > 1)
+def _noise(parts: LlamaParts, seed: int) -> Noise:
+    """A helper thread draws the noise where the machine has a second core."""
+    return noise_ahead_for(seed, parts.runner.vocab_size, helper=usable_cpu_count() > 1)
+
+
+def _pace(noise: Noise, parts: LlamaParts) -> None:
+    """A step's logits arrived: the helper draws its noise now, while the step is sampled
+    and, where llama.cpp leaves a core spare, also during the next decode."""
+    if isinstance(noise, StreamNoiseAhead):
+        noise.eager = parts.decode_threads() < usable_cpu_count()
+        noise.prepare()
 
 
 def _prefill(parts: LlamaParts, ids: list[int], is_cancelled: Callable[[], bool],
@@ -71,8 +80,8 @@ def sampled_steps(parts: LlamaParts, ids: list[int], read_params: Callable[[], S
     if logits is None:
         return
     started = time.perf_counter()
-    noise = _noise(stats.seed, parts.runner.vocab_size)
     tuner = parts.tuner()
+    noise = _noise(parts, stats.seed)
     seen = SeenTokens(parts.runner.vocab_size, ids)
     decoder = IncrementalDecoder(parts.vocab, ids)  # type: ignore[arg-type]
 
@@ -84,6 +93,7 @@ def sampled_steps(parts: LlamaParts, ids: list[int], read_params: Callable[[], S
         while True:
             if tuner is not None:
                 tuner.step()
+            _pace(noise, parts)
             params = read_params()
             if is_cancelled():
                 stats.stop_reason = StopReason.CANCELLED
@@ -131,7 +141,7 @@ def sample_rows(parts: LlamaParts, prompt: list[int], params: SamplingParams, n:
         return [""] * n
     prompt_logits = first.clone()  # the runner's own are overwritten by each row
     rows = [""] * n
-    noise = _noise(stats.seed, parts.runner.vocab_size)
+    noise = _noise(parts, stats.seed)
 
     def draw(distribution: Distribution) -> int:
         return draw_token(distribution, noise=noise)
@@ -151,6 +161,7 @@ def sample_rows(parts: LlamaParts, prompt: list[int], params: SamplingParams, n:
                 if len(seen.context) >= parts.context_limit:
                     stats.stop_reason = StopReason.CONTEXT_FULL
                     break
+                _pace(noise, parts)
                 with torch.inference_mode():
                     choice = parts.step.choose(logits, seen, params, 1, draw)
                 stats.tokens += 1

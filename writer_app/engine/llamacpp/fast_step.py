@@ -63,6 +63,17 @@ class FastStep:
         self._step = step
         self._describe = describe
         self._scratch = torch.empty(vocab_size)  # [V], reused every step
+        self._blocked_mask: torch.Tensor | None = None  # [V] True where suppressed
+
+    def _blocked(self, params: SamplingParams, vocab_size: int) -> torch.Tensor | None:
+        """The suppressed ids as a mask [V] (a look-up, not a search), or None."""
+        suppressed = self._step.suppressed(params, vocab_size)
+        if suppressed is None:
+            return None
+        if self._blocked_mask is None or self._blocked_mask.shape[0] != vocab_size:
+            self._blocked_mask = torch.zeros(vocab_size, dtype=torch.bool)
+            self._blocked_mask[suppressed] = True
+        return self._blocked_mask
 
     def choose(self, logits: torch.Tensor, seen: SeenTokens, params: SamplingParams,
                top_n: int, pick: Pick) -> Choice:
@@ -86,14 +97,15 @@ class FastStep:
         if penalty != 1.0 and seen_ids.numel():
             raw_seen = scores[seen_ids]
             scores[seen_ids] = torch.where(raw_seen < 0, raw_seen * penalty, raw_seen / penalty)
-        values, ids = torch.topk(scores, top_k)  # descending
+        # one more than kept: the next score tells whether a tie at the threshold exists
+        values, ids = torch.topk(scores, min(top_k + 1, vocab_size))  # descending
         if params.is_greedy:
             distribution: Distribution | None = Distribution(
                 scores.argmax().reshape(1), torch.ones(1), vocab_size, greedy=True)
         else:
-            distribution = self._survivors(scores, values, ids, params)
+            distribution = self._survivors(scores, values, ids, params, top_k)
         ranked = None if distribution is None else \
-            self._ranked(logits, ids, seen, top_n, log_total, suppressed)
+            self._ranked(logits, ids[:top_k], seen, top_n, log_total, params)
         if distribution is None or ranked is None:
             return self._step.choose(logits, seen.context, params, top_n, pick)
         ranked_ids, ranked_probs = ranked
@@ -107,16 +119,21 @@ class FastStep:
                       self._describe(candidates))
 
     def _survivors(self, scores: torch.Tensor, values: torch.Tensor, ids: torch.Tensor,
-                   params: SamplingParams) -> Distribution | None:
-        """The top-k/top-p distribution, or None where ties make the shortcut unsafe."""
-        threshold = float(values[-1])
+                   params: SamplingParams, top_k: int) -> Distribution | None:
+        """The top-k/top-p distribution, or None where ties make the shortcut unsafe.
+
+        values/ids: the top_k + 1 largest scores (descending). The reference keeps every
+        score >= the k-th after dividing by the temperature, which can tie scores that
+        differ by a rounding: the (k+1)-th must be clearly below the k-th.
+        """
+        threshold = float(values[top_k - 1])
         if threshold == float("-inf"):
             return None
         lower = threshold if params.temperature == 1.0 else \
             threshold - abs(threshold) * NEAR - 1e-30
-        if int((scores >= lower).sum()) != ids.numel():  # a tie at the threshold
+        if values.numel() > top_k and float(values[top_k]) >= lower:  # a (near) tie
             return None
-        ids = ids.sort().values  # ascending, as nonzero() lists them in sampling_distribution
+        ids = ids[:top_k].sort().values  # ascending, as sampling_distribution lists them
         kept = scores[ids]
         if params.temperature != 1.0:
             kept = kept / params.temperature
@@ -125,7 +142,7 @@ class FastStep:
         return Distribution(ids, kept.softmax(dim=-1), scores.shape[-1])
 
     def _ranked(self, logits: torch.Tensor, top_ids: torch.Tensor, seen: SeenTokens, n: int,
-                log_total: torch.Tensor, suppressed: torch.Tensor | None,
+                log_total: torch.Tensor, params: SamplingParams,
                 ) -> tuple[torch.Tensor, torch.Tensor] | None:
         """The n likeliest tokens by raw probability ([n] ids, [n] probabilities), from the
         penalised top-k (where raw and penalised scores agree) and the penalised tokens'
@@ -135,8 +152,9 @@ class FastStep:
             return None
         pool = torch.cat([unseen[:n], seen.ids]) if seen.ids.numel() else unseen[:n]
         raw = logits[pool].float()
-        if suppressed is not None:
-            raw = torch.where(torch.isin(pool, suppressed), float("-inf"), raw)
+        blocked = self._blocked(params, logits.shape[-1])
+        if blocked is not None:
+            raw = raw.masked_fill(blocked[pool], float("-inf"))
         best, order = torch.topk(raw, min(n, pool.numel()))
         if bool(torch.isinf(best).any()):
             return None  # fewer than n tokens the model may produce: the reference's rules

@@ -42,6 +42,16 @@ def cpu_threads() -> int:
     return max(1, min(usable_cpu_count(), MAX_CPU_THREADS) - 1)
 
 
+def sample_on_one_thread() -> None:
+    """Writer's sampling runs between llama.cpp's decodes on torch's own threads: a few
+    small operations over the vocabulary that gain nothing from more threads, while
+    threads that wait for each other collapse (several-fold) when llama.cpp or another
+    program holds a core. So the llama.cpp backend's process samples on one."""
+    import torch
+
+    torch.set_num_threads(1)
+
+
 def offload_device(device: str) -> str:
     """"cpu", or the GPU llama.cpp offloads every layer to; the request's device name in."""
     import llama_cpp

@@ -28,24 +28,40 @@ from writer_app.engine.noise import (
 
 
 class StreamNoiseAhead:
-    """The words of each draw made on a helper thread, one draw ahead of its use."""
+    """The words of each draw made on a helper thread before the draw needs them.
 
-    def __init__(self, seed: int, vocab_size: int) -> None:
+    `eager`: the next draw's words are started as soon as a draw is taken, to be made
+    while llama.cpp decodes (a core is spare); otherwise they start at `prepare()`, when
+    a step's logits arrive, and are made while the step is sampled — with every core
+    decoding, a helper running during the decode would slow all of llama.cpp's threads.
+    """
+
+    def __init__(self, seed: int, vocab_size: int, eager: bool = True) -> None:
+        self.eager = eager
         self._words = vocab_size * WORDS_PER_DRAW
         self._bits = np.random.MT19937()
         self._bits.state = {"bit_generator": "MT19937",
                             "state": {"key": mersenne_state(seed), "pos": MT_STATE_WORDS}}
         self._executor: ThreadPoolExecutor | None = ThreadPoolExecutor(
             1, thread_name_prefix="writer-llama-noise")
-        self._pending: Future[np.ndarray] | None = self._executor.submit(self._draw)
+        self._pending: Future[np.ndarray] | None = None
+        self.prepare()
 
     def _draw(self) -> np.ndarray:
         return self._bits.random_raw(self._words)  # type: ignore[no-any-return]
 
+    def prepare(self) -> None:
+        """Start the next draw's words now, unless they are already under way."""
+        if self._pending is None and self._executor is not None:
+            self._pending = self._executor.submit(self._draw)
+
     def at(self, ids: torch.Tensor) -> torch.Tensor:
-        assert self._executor is not None and self._pending is not None, "noise closed"
+        self.prepare()
+        assert self._pending is not None, "noise closed"
         words = self._pending.result()
-        self._pending = self._executor.submit(self._draw)
+        self._pending = None
+        if self.eager:
+            self.prepare()
         pairs = words.reshape(-1, WORDS_PER_DRAW)[ids.numpy()]  # [K, 2]
         return torch.from_numpy(_exponentials(pairs.reshape(-1)))
 
@@ -55,10 +71,11 @@ class StreamNoiseAhead:
             self._executor = self._pending = None
 
 
-def noise_ahead_for(seed: int, vocab_size: int, spare_core: bool) -> Noise:
-    """The cheapest exact noise for a llama.cpp generation on the CPU seeded with `seed`."""
-    if spare_core and stream_matches_torch():
+def noise_ahead_for(seed: int, vocab_size: int, helper: bool) -> Noise:
+    """The cheapest exact noise for a llama.cpp generation on the CPU seeded with `seed`
+    (`helper`: a second core exists for a helper thread)."""
+    if helper and stream_matches_torch():
         return StreamNoiseAhead(seed, vocab_size)
     if stream_matches_torch():
         return StreamNoise(seed, vocab_size)
-    return noise_for(seed, vocab_size, torch.device("cpu"), spare_core)
+    return noise_for(seed, vocab_size, torch.device("cpu"), helper)

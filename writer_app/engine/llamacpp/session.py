@@ -51,24 +51,34 @@ class LlamaSession:
         self.llm = llm
         self.vocab = LlamaVocabulary(llm.model)
         self.context_limit = min(context_limit, int(llm.n_ctx()))
-        self.eos_ids = frozenset({*self.vocab.end_of_generation_ids,
-                                  *([self.vocab.eos_token_id]
-                                    if self.vocab.eos_token_id is not None else [])})
+        eos_ids = frozenset({*self.vocab.end_of_generation_ids,
+                             *([self.vocab.eos_token_id]
+                               if self.vocab.eos_token_id is not None else [])})
         start = self.vocab.bos_token_id
         self._window = ContextWindow(self.vocab, self.context_limit,  # type: ignore[arg-type]
-                                     start if start is not None else min(self.eos_ids, default=0))
+                                     start if start is not None else min(eos_ids, default=0))
         self._token_text: dict[int, tuple[str, str]] = {}
         self.runner = LlamaRunner(llm)
-        self._step = DecodeStep(control_token_ids(self.vocab, self.eos_ids),  # type: ignore[arg-type]
+        self._step = DecodeStep(control_token_ids(self.vocab, eos_ids),  # type: ignore[arg-type]
                                 CPU, self._token_infos)
         self._threads = threads
         self._fixed = fixed_decode_threads
         self.decode_threads: int | None = fixed_decode_threads  # the count decoding liked last
         self._parts = LlamaParts(self.runner, self.vocab,
                                  FastStep(self._step, self.runner.vocab_size, self._token_infos),
-                                 self.context_limit, self.eos_ids, self._tuner)
+                                 self.context_limit, eos_ids, self._tuner,
+                                 lambda: self.decode_threads or self._threads)
         # (logits, context ids, usage) of the last next_tokens(), for reweigh()
         self._pane: tuple[torch.Tensor, torch.Tensor, ContextUsage] | None = None
+
+    @property
+    def eos_ids(self) -> frozenset[int]:
+        """The tokens that end a generation (benchmarks set none, to make every token)."""
+        return self._parts.eos_ids
+
+    @eos_ids.setter
+    def eos_ids(self, ids: frozenset[int]) -> None:
+        self._parts.eos_ids = ids
 
     @property
     def control_ids(self) -> frozenset[int]:
