@@ -20,7 +20,8 @@ from writer_app.documents.textfiles import (
     save_text_file,
 )
 from writer_app.errors import InvalidSettingError, WriterError
-from writer_app.settings import SCHEMA, Presets, Settings
+from writer_app.presets import Presets
+from writer_app.settings import SCHEMA, Settings
 
 # ---- files ------------------------------------------------------------------------------
 

@@ -26,15 +26,8 @@ from hypothesis import strategies as st
 from writer_app import atomic
 from writer_app.boundary.params import SamplingParams
 from writer_app.errors import InvalidSettingError
-from writer_app.settings import (
-    BUILT_IN_PRESETS,
-    BY_NAME,
-    PRESET_KEYS,
-    SCHEMA,
-    Presets,
-    Setting,
-    Settings,
-)
+from writer_app.presets import BUILT_IN_PRESETS, PRESET_KEYS, Presets
+from writer_app.settings import BY_NAME, SCHEMA, Setting, Settings
 
 EXAMPLES = {"settings_json": 200, "settings_bytes": 200, "presets_json": 150,
             "presets_bytes": 150, "presets_import": 80}
@@ -136,8 +129,8 @@ def damaged(documents: st.SearchStrategy[Any]) -> st.SearchStrategy[bytes]:
 
 @contextlib.contextmanager
 def logged_warnings() -> Iterator[list[str]]:
-    """The warnings writer_app.settings logs meanwhile (no pytest fixture: hypothesis
-    runs many examples per test call)."""
+    """The warnings writer_app.settings and .presets log meanwhile (no pytest fixture:
+    hypothesis runs many examples per test call)."""
     records: list[str] = []
 
     class Collect(logging.Handler):
@@ -146,12 +139,14 @@ def logged_warnings() -> Iterator[list[str]]:
                 records.append(record.getMessage())
 
     handler = Collect()
-    logger = logging.getLogger("writer_app.settings")
-    logger.addHandler(handler)
+    loggers = [logging.getLogger(name) for name in ("writer_app.settings", "writer_app.presets")]
+    for logger in loggers:
+        logger.addHandler(handler)
     try:
         yield records
     finally:
-        logger.removeHandler(handler)
+        for logger in loggers:
+            logger.removeHandler(handler)
 
 
 def _accepted(setting: Setting, value: Any) -> tuple[bool, Any]:

@@ -10,8 +10,9 @@ import json
 
 import pytest
 
-import writer_app.settings as settings_module
-from writer_app.settings import Presets, Settings
+import writer_app.presets as presets_module
+from writer_app.presets import Presets
+from writer_app.settings import Settings
 
 
 @pytest.fixture
@@ -43,7 +44,7 @@ def test_a_failed_write_leaves_memory_as_the_file_is(presets, tmp_path, change, 
     def full_disk(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(settings_module, "write_text_atomically", full_disk)
+    monkeypatch.setattr(presets_module, "write_text_atomically", full_disk)
     with pytest.raises(OSError, match="No space left"):
         change(presets, tmp_path)
     monkeypatch.undo()

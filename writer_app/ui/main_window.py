@@ -28,7 +28,8 @@ from PySide6.QtWidgets import (
 
 from writer_app.diagnostics import diagnostics_text
 from writer_app.documents.journal import Journal, JournalEntry
-from writer_app.settings import Presets, Settings
+from writer_app.presets import Presets
+from writer_app.settings import Settings
 from writer_app.ui import capabilities as gates
 from writer_app.ui.alternatives import ContinueThree
 from writer_app.ui.completion import CompletionController

@@ -23,7 +23,8 @@ from PySide6.QtWidgets import (
 
 from writer_app.documents.textfiles import COMMON_ENCODINGS
 from writer_app.errors import InvalidSettingError
-from writer_app.settings import BY_NAME, Presets, Settings
+from writer_app.presets import Presets
+from writer_app.settings import BY_NAME, Settings
 from writer_app.ui.editor import WriterEditor
 from writer_app.ui.feedback import MessageSink
 from writer_app.ui.sampling_panel import SamplingPanel

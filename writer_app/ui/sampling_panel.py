@@ -30,7 +30,8 @@ from PySide6.QtWidgets import (
 )
 
 from writer_app.boundary.params import Bounds, Mode, SamplingParams
-from writer_app.settings import BUILT_IN_PRESETS, BY_NAME, Presets, Setting
+from writer_app.presets import BUILT_IN_PRESETS, Presets
+from writer_app.settings import BY_NAME, Setting
 
 # The slider rows, top to bottom; everything else about them is in the schema.
 SLIDER_SETTINGS = ("sampling.temperature", "sampling.top_k", "sampling.top_p",
