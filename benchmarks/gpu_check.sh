@@ -9,7 +9,8 @@
 # Made for a bare GPU machine that downloads nothing: it needs only python3 with a CUDA
 # build of torch, transformers and tokenizers (the machine's own). The model is the built-in
 # model's architecture with random weights (benchmarks/gpu/bench.py says why). Writer pins
-# transformers 5.24; where the machine's is older and the run fails, carry the pinned wheel:
+# transformers 5.24; the script also ran (on a CPU, --tiny) with 5.17, the GPU image's last
+# known version. Where the machine's is another and the run fails, carry the pinned wheel:
 # run benchmarks/gpu/fetch_wheels.sh here (it fills .whl/, which git ignores) and send .whl
 # along with the repository (the device tool: carry [".whl"]); this script installs what
 # it finds there into a scratch folder, never into the machine's Python.
