@@ -57,8 +57,13 @@ def test_the_pane_equals_transformers_processors_on_llama_cpp_logits(session):
             expected_ids = torch.topk(raw, 10).indices.tolist()
             assert [t.id for t in pane.tokens] == expected_ids
             sampled = reference_probabilities(logits, ids, params, session.control_ids)
+            exact = logits.double().index_fill(0, torch.tensor(sorted(session.control_ids)),
+                                               float("-inf")).softmax(dim=-1)
             for token in pane.tokens:
-                assert abs(token.prob - float(raw[token.id])) < 1e-6
+                # float32 sums over 262k logits: softmax's is off the float64 truth by
+                # up to ~6e-5 of the value here, the decode step's log-sum-exp by less
+                assert abs(token.prob - float(exact[token.id])) < 1e-4 * token.prob
+                assert abs(token.prob - float(raw[token.id])) < 1e-4 * token.prob
                 assert abs(token.sampled_prob - float(sampled[token.id])) < 1e-5
             assert pane.context.used == len(ids)
 

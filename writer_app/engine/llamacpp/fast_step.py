@@ -31,11 +31,13 @@ class SeenTokens:
 
     def __init__(self, vocab_size: int, context: Sequence[int]) -> None:
         self.mask = torch.zeros(vocab_size, dtype=torch.bool)  # [V]
-        self._ids = torch.empty(max(16, len(context) * 2), dtype=torch.long)
-        self._count = 0
         self.context = list(context)
-        for token in context:
-            self._add(token)
+        distinct = torch.unique(torch.tensor(self.context, dtype=torch.long))
+        distinct = distinct[(distinct >= 0) & (distinct < vocab_size)]
+        self.mask[distinct] = True
+        self._ids = torch.empty(max(16, 2 * distinct.numel()), dtype=torch.long)
+        self._ids[:distinct.numel()] = distinct
+        self._count = distinct.numel()
 
     def append(self, token: int) -> None:
         self.context.append(token)
@@ -51,7 +53,8 @@ class SeenTokens:
 
     @property
     def ids(self) -> torch.Tensor:
-        """[S] the distinct ids, in order of first appearance."""
+        """[S] the distinct ids (the context's in ascending order, then new ones as they
+        came)."""
         return self._ids[:self._count]
 
 
@@ -78,14 +81,27 @@ class FastStep:
     def choose(self, logits: torch.Tensor, seen: SeenTokens, params: SamplingParams,
                top_n: int, pick: Pick) -> Choice:
         """The step for logits [V] (left untouched) after the tokens of `seen`."""
+        surveyed = self.survey(logits, seen, params, top_n)
+        if surveyed is None:
+            return self._step.choose(logits, seen.context, params, top_n, pick)
+        distribution, candidates, log_total = surveyed
+        token = pick(distribution)
+        prob = float(torch.exp(logits[token].float() - log_total))
+        return Choice(token, prob, float(distribution.prob_of(torch.tensor([token]))[0]),
+                      self._describe(candidates))
+
+    def survey(self, logits: torch.Tensor, seen: SeenTokens, params: SamplingParams, n: int,
+               ) -> tuple[Distribution, list[Candidate], torch.Tensor] | None:
+        """(the distribution to draw from, the n likeliest tokens, log of the raw softmax's
+        sum) for logits [V]; None where only the reference step can be sure."""
         params = step_params(params)
         vocab_size = logits.shape[-1]
         if params.is_greedy:
-            top_k = max(top_n, GREEDY_POOL)
+            top_k = max(n, GREEDY_POOL)
         else:
             top_k = params.top_k if params.top_k > 0 else vocab_size
-        if top_k >= vocab_size or top_n > top_k:
-            return self._step.choose(logits, seen.context, params, top_n, pick)
+        if top_k >= vocab_size or n > top_k:
+            return None
         scores = self._scratch
         scores.copy_(logits)
         suppressed = self._step.suppressed(params, vocab_size)
@@ -105,18 +121,15 @@ class FastStep:
         else:
             distribution = self._survivors(scores, values, ids, params, top_k)
         ranked = None if distribution is None else \
-            self._ranked(logits, ids[:top_k], seen, top_n, log_total, params)
+            self._ranked(logits, ids[:top_k], seen, n, log_total, params)
         if distribution is None or ranked is None:
-            return self._step.choose(logits, seen.context, params, top_n, pick)
+            return None
         ranked_ids, ranked_probs = ranked
         sampled = distribution.prob_of(ranked_ids)
         candidates = [Candidate(int(i), float(p), float(s)) for i, p, s in
                       zip(ranked_ids.tolist(), ranked_probs.tolist(), sampled.tolist(),
                           strict=True)]
-        token = pick(distribution)
-        prob = float(torch.exp(logits[token].float() - log_total))
-        return Choice(token, prob, float(distribution.prob_of(torch.tensor([token]))[0]),
-                      self._describe(candidates))
+        return distribution, candidates, log_total
 
     def _survivors(self, scores: torch.Tensor, values: torch.Tensor, ids: torch.Tensor,
                    params: SamplingParams, top_k: int) -> Distribution | None:

@@ -30,7 +30,7 @@ from writer_app.engine.generation import (
     as_params_source,
 )
 from writer_app.engine.llamacpp.decoding import LlamaParts, sample_rows, sampled_steps
-from writer_app.engine.llamacpp.fast_step import FastStep
+from writer_app.engine.llamacpp.fast_step import FastStep, SeenTokens
 from writer_app.engine.llamacpp.runner import LlamaRunner
 from writer_app.engine.llamacpp.vocab import LlamaVocabulary
 from writer_app.engine.sampling import Candidate
@@ -51,9 +51,10 @@ class LlamaSession:
         self.llm = llm
         self.vocab = LlamaVocabulary(llm.model)
         self.context_limit = min(context_limit, int(llm.n_ctx()))
-        eos_ids = frozenset({*self.vocab.end_of_generation_ids,
-                             *([self.vocab.eos_token_id]
-                               if self.vocab.eos_token_id is not None else [])})
+        # The end of text ends a generation, as on the transformers backend (whose
+        # generation config names it); other end-of-turn tokens are suppressed there too.
+        eos = self.vocab.eos_token_id
+        eos_ids = frozenset({eos} if eos is not None else self.vocab.end_of_generation_ids)
         start = self.vocab.bos_token_id
         self._window = ContextWindow(self.vocab, self.context_limit,  # type: ignore[arg-type]
                                      start if start is not None else min(eos_ids, default=0))
@@ -148,6 +149,10 @@ class LlamaSession:
     def _distribution(self, logits: torch.Tensor, context_ids: torch.Tensor,
                       usage: ContextUsage, params: SamplingParams, n: int) -> NextTokens:
         with torch.inference_mode():
+            surveyed = self._parts.step.survey(
+                logits, SeenTokens(self.runner.vocab_size, context_ids.tolist()), params, n)
+            if surveyed is not None:  # the decode step's arithmetic: ~5x cheaper
+                return NextTokens(self._token_infos(surveyed[1]), usage, params)
             distribution = self._step.distribution(logits, context_ids, params)
             return NextTokens(self._step.alternatives(logits, distribution, params, n), usage,
                               params)

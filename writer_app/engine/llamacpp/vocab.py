@@ -38,10 +38,13 @@ class LlamaVocabulary:
         self.eos_token_id: int | None = eos if eos >= 0 else None
         attributes = np.fromiter((llama_cpp.llama_vocab_get_attr(self._vocab, i)
                                   for i in range(self.size)), dtype=np.int64, count=self.size)
-        special = attributes & (llama_cpp.LLAMA_TOKEN_ATTR_CONTROL
-                                | llama_cpp.LLAMA_TOKEN_ATTR_UNKNOWN)
-        self.all_special_ids = [int(i) for i in np.flatnonzero(special)]
-        added = np.flatnonzero(attributes & llama_cpp.LLAMA_TOKEN_ATTR_USER_DEFINED)
+        added_mask = (attributes & llama_cpp.LLAMA_TOKEN_ATTR_USER_DEFINED) != 0
+        special = (attributes & (llama_cpp.LLAMA_TOKEN_ATTR_CONTROL
+                                 | llama_cpp.LLAMA_TOKEN_ATTR_UNKNOWN)) != 0
+        # An added token is judged by its name, as transformers judges it: Gemma's "</s>"
+        # is flagged control in the GGUF but is plain text to the transformers tokenizer.
+        self.all_special_ids = [int(i) for i in np.flatnonzero(special & ~added_mask)]
+        added = np.flatnonzero(added_mask)
         # what control_token_ids reads: added tokens, judged by their names
         self.added_tokens_decoder = {int(i): self.piece(int(i)) for i in added}
         self.end_of_generation_ids = frozenset(
