@@ -264,3 +264,20 @@ def test_client_close_stops_a_stream_from_another_thread(proxy):
     client.close()
     reader.join(5)
     assert not reader.is_alive()
+
+
+def test_a_server_that_sends_no_probabilities_says_so_instead_of_an_empty_pane(canned):
+    """Some servers (older Ollama, LM Studio versions) ignore `logprobs`: the pane must say
+    why it is empty rather than show nothing."""
+    canned.add(models_fault())
+    canned.add(Fault(path="/completions", reply=http_reply(200, json.dumps(
+        {"choices": [{"index": 0, "text": " Paris", "logprobs": None,
+                      "finish_reason": "length"}]}))))
+    backend = connect(canned.url)
+    try:
+        with pytest.raises(WriterError) as error:
+            backend.next_tokens(PROMPT, SamplingParams(), 10, "", NEVER)
+    finally:
+        backend.close()
+    assert "sends no token probabilities" in error.value.message
+    assert canned.url in error.value.message and "logprobs" in error.value.hint

@@ -213,6 +213,11 @@ class ServerBackend:
                 if all(t.key != first.chosen.key for t in top):
                     top.append(first.chosen)
                 return top
+            if choices and choices[0].text:  # it wrote a token but sent no probabilities
+                raise WriterError(
+                    f"The server at {self.server.url} sends no token probabilities",
+                    "the next-token pane needs `logprobs` on /v1/completions; Continue "
+                    "still works — use a server that supports it (vLLM, llama.cpp's server)")
         return []
 
     def _completion(self, body: dict[str, Any], cancel: CancelCheck) -> list[replies.Choice]:
