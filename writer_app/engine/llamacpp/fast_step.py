@@ -2,7 +2,8 @@
 
 `DecodeStep` (engine.decode_step) builds each step from pure functions that copy the
 262k logits several times (suppression, penalty, temperature, the raw softmax, the
-ranking) — ~4 ms a token here, a fifth of a llama.cpp decode step. This computes the
+ranking): 6.3 ms a token on a 2-core AVX2 EPYC, a fifth of llama.cpp's 30 ms decode
+step there. This takes 3.1 ms (one torch thread) and computes the
 same choice from one scratch copy: suppression and the penalty are written into it, one
 top-k over it finds both the sampling survivors and the raw ranking's candidates, and
 one log-sum-exp gives the raw probabilities. Where a shortcut could differ from the
