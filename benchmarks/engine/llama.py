@@ -27,6 +27,9 @@ def open_llama(path: Path, threads: int, n_ctx: int = 4096, logits_all: bool = F
                seed: int = 0) -> Any:
     from llama_cpp import Llama
 
+    from writer_app.engine.llamacpp.model import quiet_llama_cpp
+
+    quiet_llama_cpp()  # llama.cpp's own log lines would land in the report's stderr
     return Llama(model_path=str(path), n_ctx=n_ctx, n_batch=512, n_threads=threads,
                  n_threads_batch=threads, logits_all=logits_all, seed=seed, verbose=False)
 
