@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from writer_app import __version__, paths
+from writer_app.host.cpu_features import llama_cpp_cpu_gap
 
 SAMPLE_TEXT = (
     "Writer self-test: the quick brown fox jumps over the lazy dog.\n"
@@ -452,26 +453,6 @@ def _failure_text(failure: Any) -> str:
 
 # The x86-64 instructions a portable llama.cpp build (GGML_NATIVE=OFF, as the installers
 # build it) is compiled with: without them it would stop the process with SIGILL.
-LLAMA_CPP_X86_FLAGS = ("sse4_2", "avx", "avx2", "fma", "f16c", "bmi2")
-
-
-def llama_cpp_cpu_gap(cpuinfo: str | None = None) -> list[str]:
-    """The instructions the bundled llama.cpp needs that this processor lacks (x86-64 Linux
-    only; [] elsewhere or when unknown)."""
-    if cpuinfo is None:
-        if sys.platform != "linux" or platform.machine() not in ("x86_64", "AMD64"):
-            return []
-        try:
-            cpuinfo = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            return []
-    for line in cpuinfo.splitlines():
-        if line.startswith("flags"):
-            flags = set(line.partition(":")[2].split())
-            return [flag.upper() for flag in LLAMA_CPP_X86_FLAGS if flag not in flags]
-    return []
-
-
 def _check_engine_process(say: Callable[[str], None], model: str, device: str,
                           dtype: str) -> None:
     """The app runs the model in a child process: in a frozen build that process is the

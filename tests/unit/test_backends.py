@@ -11,6 +11,7 @@ from writer_app.boundary.backend import Capabilities, Feature
 from writer_app.boundary.engine import LoaderRef
 from writer_app.boundary.messages import LoadRequest
 from writer_app.boundary.params import SamplingParams
+from writer_app.errors import WriterError
 from writer_app.host import EngineHost
 from writer_app.host import backends as registry
 from writer_app.host.backends import BackendEntry, available_backends, choose_backend
@@ -162,3 +163,26 @@ def test_auto_notes_a_llama_cpp_that_fails_to_import(monkeypatch, tmp_path):
     chosen = choose_backend(LoadRequest("default", device="cpu"))
     assert chosen.name == "transformers"
     assert "failed to load" in chosen.note and "libllama.so" in chosen.note
+
+
+def test_a_bundled_llama_cpp_on_a_processor_without_avx2_counts_as_missing(monkeypatch):
+    """The installers' llama.cpp needs AVX2: on an older processor it would kill the
+    engine's process with an illegal instruction, so auto runs transformers and says why,
+    and asking for llama.cpp by name fails in words."""
+    import sys
+
+    from writer_app.host import cpu_features
+
+    _transformers_is_the_fake(monkeypatch)
+    old_flags = "flags\t\t: fpu sse sse2 ssse3 sse4_1 sse4_2 avx popcnt"
+    read_flags = cpu_features.llama_cpp_cpu_gap
+    monkeypatch.setattr(cpu_features, "llama_cpp_cpu_gap", lambda: read_flags(old_flags))
+    assert available_backends()["llama.cpp"] is None  # a source install compiled it here
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    reason = available_backends()["llama.cpp"]
+    assert reason is not None and "AVX2" in reason and "FMA" in reason
+    chosen = choose_backend(LoadRequest("default", device="cpu"))
+    assert chosen.name == "transformers" and "AVX2" in chosen.note
+    with pytest.raises(WriterError) as error:
+        choose_backend(LoadRequest("default", device="cpu", backend="llama.cpp"))
+    assert "AVX2" in error.value.hint

@@ -18,6 +18,7 @@ from typing import Any
 from writer_app.boundary.backend import Backend
 from writer_app.boundary.messages import LoadRequest, ModelInfo
 from writer_app.errors import WriterError
+from writer_app.host.cpu_features import bundled_llama_cpp_gap
 from writer_app.host.loading import Loader
 
 AUTO = "auto"
@@ -44,6 +45,9 @@ class BackendEntry:
     opener: str  # "package.module:function" taking (LoadRequest, OpenContext)
     requires: tuple[str, ...]  # importable top-level modules it needs
     install_hint: str
+    # Why the processor cannot run it although it is installed, or None (checked after
+    # the libraries: the bundled llama.cpp needs AVX2).
+    cpu_gap: Callable[[], str | None] | None = None
     # Why "auto" passed over a faster backend for this one ("" when it did not): the
     # opened backend's ModelInfo carries it as backend_note, for About and Diagnostics.
     note: str = ""
@@ -51,7 +55,9 @@ class BackendEntry:
     def missing(self) -> str | None:
         """Why this backend cannot run here (a library is not installed), or None."""
         absent = [module for module in self.requires if importlib.util.find_spec(module) is None]
-        return f"{', '.join(absent)} is not installed; {self.install_hint}" if absent else None
+        if absent:
+            return f"{', '.join(absent)} is not installed; {self.install_hint}"
+        return self.cpu_gap() if self.cpu_gap is not None else None
 
     def open(self, request: LoadRequest, context: OpenContext) -> Backend:
         module_name, _, function = self.opener.partition(":")
@@ -82,7 +88,8 @@ BACKENDS: dict[str, BackendEntry] = {
         BackendEntry("llama.cpp", "writer_app.host.llamacpp_backend:open_backend",
                      ("llama_cpp",),
                      "install it with: pip install llama-cpp-python (it compiles llama.cpp: "
-                     "about 8 minutes, needs cmake and a C compiler)"),
+                     "about 8 minutes, needs cmake and a C compiler)",
+                     cpu_gap=bundled_llama_cpp_gap),
         BackendEntry(SERVER, "writer_app.host.server_backend:open_backend", (),
                      "it needs nothing beyond Writer itself"),
     )
