@@ -82,19 +82,23 @@ def open_gguf(path: Path, context_limit: int | None, device: str, steps: LoadSte
     threads = cpu_threads()
     steps.begin("Loading with llama.cpp")
     quiet_llama_cpp()
+    # The vocabulary-only open reads the header and the architecture; the full open the
+    # weights. Which one failed tells the user what is wrong with the file.
+    hint = ("its architecture may be one this llama.cpp does not know: update "
+            "llama-cpp-python, or open it with --backend transformers")
     try:
         probe = Llama(model_path=str(path), vocab_only=True, verbose=False)
         trained = trained_context(probe.metadata)
         probe.close()
         window = min(context_limit or trained, trained)
+        hint = ("it lacks weights its model needs or they are damaged (a missing or "
+                "misnamed tensor): download the file again")
         llm = Llama(model_path=str(path), n_ctx=window, n_batch=BATCH, n_ubatch=BATCH,
                     n_threads=threads, n_threads_batch=threads, verbose=False,
                     n_gpu_layers=-1 if target != "cpu" else 0)
     except (ValueError, RuntimeError, OSError) as error:
         raise ModelLoadError(
-            f"llama.cpp could not load '{path.name}': {first_line(error)}",
-            "its architecture may be one this llama.cpp does not know: update "
-            "llama-cpp-python, or open it with --backend transformers") from error
+            f"llama.cpp could not load '{path.name}': {first_line(error)}", hint) from error
     steps.check_cancelled()
     # llama.cpp may round its window up; Llama sizes its own bookkeeping by ours
     return OpenedModel(llm, path, min(window, int(llm.n_ctx())), threads, target,
