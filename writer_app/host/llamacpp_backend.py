@@ -7,18 +7,16 @@ a WriterError that names the transformers backend, which opens every other kind.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from writer_app.boundary.backend import CancelCheck, Capabilities, ParamsSource, TextCut
-from writer_app.boundary.messages import GenerationSummary, LoadRequest, ModelInfo
+from writer_app.boundary.backend import CancelCheck, Capabilities, TextCut
+from writer_app.boundary.messages import LoadRequest, ModelInfo
 from writer_app.boundary.params import SamplingParams
-from writer_app.boundary.results import ContextUsage, NextTokens, Step
 from writer_app.errors import InvalidSettingError, ModelLoadError
+from writer_app.host.session_backend import SessionBackend
 
 if TYPE_CHECKING:
-    from writer_app.engine.generation import Generation
     from writer_app.engine.llamacpp.model import OpenedModel
     from writer_app.engine.llamacpp.session import LlamaSession
     from writer_app.host.backends import OpenContext
@@ -72,23 +70,7 @@ def open_backend(request: LoadRequest, context: OpenContext) -> LlamaCppBackend:
     return backend
 
 
-class _Run:
-    def __init__(self, generation: Generation) -> None:
-        self._generation = generation
-
-    def __iter__(self) -> Iterator[Step]:
-        return iter(self._generation)
-
-    def summary(self) -> GenerationSummary:
-        stats = self._generation.stats
-        return GenerationSummary(seed=stats.seed, tokens=stats.tokens,
-                                 tokens_per_second=stats.tokens_per_second,
-                                 prefill_seconds=stats.prefill_seconds,
-                                 stop_reason=str(stats.stop_reason or "eos"),
-                                 context=stats.context)
-
-
-class LlamaCppBackend:
+class LlamaCppBackend(SessionBackend):
     """A GGUF model in llama.cpp, with Writer's sampling, pane and streamed steps."""
 
     name = NAME
@@ -113,35 +95,11 @@ class LlamaCppBackend:
                          context_window=self.session.context_limit, backend=self.name,
                          capabilities=self.capabilities)
 
-    def context_usage(self, text: str, preamble: str = "", reserve: int = 0) -> ContextUsage:
-        ids, protected = self.session.tokenize(text, preamble)
-        return self.session.fit_context(ids, protected, reserve)[1]
-
-    def next_tokens(self, text: str, params: SamplingParams, n: int, preamble: str,
-                    cancel: CancelCheck) -> NextTokens | None:
-        from writer_app.engine.generation import GenerationCancelled
-
-        try:
-            return self.session.next_tokens(text, params, n, preamble=preamble, cancel=cancel)
-        except GenerationCancelled:
-            return None
-
-    def reweigh(self, params: SamplingParams, n: int) -> NextTokens | None:
-        return self.session.reweigh(params, n)
-
-    def generate(self, text: str, params: ParamsSource, cancel: CancelCheck, preamble: str,
-                 top_n: int) -> _Run:
-        return _Run(self.session.generate(text, params, cancel=cancel, preamble=preamble,
-                                          top_n=top_n))
-
     def samples(self, text: str, params: SamplingParams, n: int, preamble: str,
                 cancel: CancelCheck, cut: TextCut | None) -> list[str]:
         rows, _ = self.session.samples(text, params, n, cancel=cancel, preamble=preamble,
                                        cut=cut)
         return rows
-
-    def reset(self) -> None:
-        self.session.reset_cache()
 
     def close(self) -> None:
         self.session.close()
