@@ -35,6 +35,16 @@ CHECKPOINT_LAGS = (2, NEAR_LAG, SNAPSHOT_LAG)
 RECENT_SNAPSHOTS = 3
 
 
+def common_prefix_length(cached: Sequence[int], wanted: Sequence[int]) -> int:
+    """How many leading tokens two id sequences share: what a cache can keep."""
+    common = 0
+    for a, b in zip(cached, wanted, strict=False):
+        if a != b:
+            break
+        common += 1
+    return common
+
+
 class ModelRunner:
     """One forward pass of the model over a KV cache, the same for every caller."""
 
@@ -119,11 +129,7 @@ class PrefixCache:
         A long text is read in chunks with `cancel` checked between them: a cancelled read
         raises GenerationCancelled and keeps the chunks already read (and their logits).
         """
-        common = 0
-        for a, b in zip(self._ids, ids, strict=False):
-            if a != b:
-                break
-            common += 1
+        common = common_prefix_length(self._ids, ids)
         if common == len(ids) == len(self._ids) and self._logits is not None:
             return self._logits
         self._snapshots = [snapshot for snapshot in self._snapshots  # drop what the edit made stale

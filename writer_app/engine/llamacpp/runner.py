@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from writer_app.engine.generation import GenerationCancelled
+from writer_app.engine.prefix_cache import common_prefix_length
 
 PREFILL_CHUNK = 512  # tokens per llama_decode while reading a long text (cancel between)
 
@@ -75,11 +76,7 @@ class LlamaRunner:
     def logits_after(self, ids: Sequence[int],
                      cancel: Callable[[], bool] = lambda: False) -> torch.Tensor:
         """Next-token logits [V] after `ids`, evaluating only what the cache lacks."""
-        common = 0
-        for a, b in zip(self._ids, ids, strict=False):
-            if a != b:
-                break
-            common += 1
+        common = common_prefix_length(self._ids, ids)
         if common == len(ids) == len(self._ids) and self._logits is not None:
             return self._logits
         if cancel():
