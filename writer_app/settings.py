@@ -176,6 +176,34 @@ SCHEMA: tuple[Setting, ...] = (
             "The typeface of the document; empty uses a comfortable serif."),
     Setting("editor.font_size", int, 14, "Font size", "Size of the document text in points.",
             Bounds(6, 72), 1),
+    Setting("editor.line_width", int, 40, "Line width",
+            "The widest text column, in ems (40 is about 75 characters of English).",
+            Bounds(20, 160), 1),
+    Setting("editor.line_spacing", float, 1.2, "Line spacing",
+            "Space between lines, as a multiple of the font's own line height.",
+            Bounds(1.0, 3.0), 0.05),
+    Setting("editor.typewriter_scrolling", bool, False, "Typewriter scrolling",
+            "Keep the line being written in the middle of the window."),
+    Setting("editor.markdown", bool, True, "Markdown highlighting",
+            "Show the headings, emphasis and code of Markdown files as they will look."),
+    # Spelling.
+    Setting("spelling.enabled", bool, True, "Check spelling",
+            "Underline misspelt words as you type; Chinese text is never flagged."),
+    Setting("spelling.language", str, "auto", "Spelling language",
+            "The dictionary to check with, such as en_US; auto picks it from the "
+            "document's text and the system's language."),
+    # Counts and goals.
+    Setting("counts.enabled", bool, True, "Word count",
+            "Show words, characters and reading time in the status bar."),
+    Setting("counts.words_per_minute", int, 230, "Reading speed",
+            "Words read a minute, for the reading time of English and similar text.",
+            Bounds(50, 2000), 10),
+    Setting("counts.cjk_characters_per_minute", int, 400, "Reading speed (Chinese)",
+            "Chinese, Japanese and Korean characters read a minute, for the reading time.",
+            Bounds(50, 3000), 10),
+    # The session.
+    Setting("session.reopen_documents", bool, True, "Reopen documents",
+            "Start with the documents (and project folder) that were open at the last close."),
 )
 BY_NAME: dict[str, Setting] = {setting.name: setting for setting in SCHEMA}
 

@@ -35,6 +35,7 @@ from writer_app.ui.alternatives import ContinueThree
 from writer_app.ui.completion import CompletionController
 from writer_app.ui.editor import WriterEditor
 from writer_app.ui.engine_menu import EngineMenu
+from writer_app.ui.features import install_features
 from writer_app.ui.feedback import MessageBar
 from writer_app.ui.files import APP_TITLE, FileController
 from writer_app.ui.generation import STEP_PANE_INTERVAL, GenerationController
@@ -69,6 +70,9 @@ class MainWindow(QMainWindow):
     modelLoadFailed = Signal(str)  # the message shown
     generationFinished = Signal(object)  # GenerationSummary, or None when it failed
     paneUpdated = Signal()
+    # The editor the user now works in (WriterEditor): emitted after a switch of
+    # document and once at start-up, so features follow the active document.
+    editorChanged = Signal(object)
 
     def __init__(self, worker: EngineWorker, settings: Settings | None = None,
                  state_path: Path | None = None, journal: Journal | None = None,
@@ -88,11 +92,17 @@ class MainWindow(QMainWindow):
         self.actions_ = build_menus(self)
         self._name_parts()
         self._connect()
+        self.features = install_features(self)
         self.resize(1280, 820)
         self.window_state.restore(self, self.instructions)
         self._show_path(None)
         self._update_actions()
         self.editor.setFocus()  # typing goes to the document from the first key
+        self.editorChanged.emit(self.editor)
+
+    def editors(self) -> list[WriterEditor]:
+        """Every open document's editor, the active one included."""
+        return [self.editor]
 
     # ---- building ---------------------------------------------------------------------------
 

@@ -52,6 +52,9 @@ class WindowActions:
     insert: list[QAction]
     recent_menu: QMenu
     instructions: QAction
+    # The menus by name ("file", "edit", "model", "view", "help"): where the editor's
+    # features (ui/features.py) add their actions.
+    menus: dict[str, QMenu]
 
 
 def build_menus(window: MainWindow) -> WindowActions:
@@ -166,4 +169,6 @@ def build_menus(window: MainWindow) -> WindowActions:
     toolbar.addAction(choose_model)
     return WindowActions(open_action, save, save_as, new, continue_, stop, retry,
                          choose_model, cancel_load, connect_server, recent_servers_menu,
-                         insert, recent_menu, instructions)
+                         insert, recent_menu, instructions,
+                         {"file": file_menu, "edit": edit_menu, "model": model_menu,
+                          "view": view_menu, "help": help_menu})
