@@ -7,9 +7,12 @@ it is one undo step: the first piece opens an edit block and every later piece j
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from collections.abc import Callable
+
+from PySide6.QtCore import QPoint, QSignalBlocker, Qt, Signal
 from PySide6.QtGui import (
     QColor,
+    QContextMenuEvent,
     QFont,
     QKeyEvent,
     QKeySequence,
@@ -20,7 +23,11 @@ from PySide6.QtGui import (
     QTextFormat,
     QTextLayout,
 )
-from PySide6.QtWidgets import QFrame, QPlainTextEdit, QTextEdit, QWidget
+from PySide6.QtWidgets import QFrame, QMenu, QPlainTextEdit, QTextEdit, QWidget
+
+# Adds entries to the editor's context menu for a click at a viewport point (e.g. spelling
+# suggestions, a generated token's alternatives); the menu already holds Qt's own entries.
+ContextMenuPart = Callable[[QMenu, QPoint], None]
 
 # Serif faces that read well at length, with CJK fallbacks; the first installed one wins.
 WRITING_FONTS = ("Source Serif 4", "Noto Serif", "Georgia", "Charter", "Cambria",
@@ -81,6 +88,7 @@ class WriterEditor(QPlainTextEdit):
         self._inserting = False  # our own edit, not the user's
         self._highlighted = False
         self._layers: dict[str, list[QTextEdit.ExtraSelection]] = {}  # see set_layer
+        self._menu_parts: list[ContextMenuPart] = []  # see add_context_menu_part
         # A cursor in the ghost's block (it follows edits; a deleted block takes its
         # layout with it, so none is kept) and the ghost's text.
         self._ghost: tuple[QTextCursor, str] | None = None
@@ -313,6 +321,29 @@ class WriterEditor(QPlainTextEdit):
         """Extra selections by owner, so that one owner's update keeps the others'."""
         self._layers[name] = selections
         self.setExtraSelections([s for layer in self._layers.values() for s in layer])
+
+    # ---- context menu -----------------------------------------------------------------------
+
+    def add_context_menu_part(self, part: ContextMenuPart) -> None:
+        """Let a feature add entries to the context menu; parts run in the order added."""
+        self._menu_parts.append(part)
+
+    def remove_context_menu_part(self, part: ContextMenuPart) -> None:
+        if part in self._menu_parts:
+            self._menu_parts.remove(part)
+
+    def context_menu_at(self, point: QPoint) -> QMenu:
+        """The context menu for a click at viewport `point`: Qt's entries, then the parts'.
+        The caller shows it and deletes it."""
+        menu = self.createStandardContextMenu(point)
+        for part in list(self._menu_parts):
+            part(menu, point)
+        return menu
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        menu = self.context_menu_at(event.pos())
+        menu.exec(event.globalPos())
+        menu.deleteLater()
 
     def _show_highlight(self) -> None:
         assert self._start is not None and self._end is not None

@@ -17,7 +17,6 @@ from PySide6.QtCore import QEvent, QObject, QPoint, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QColor,
-    QContextMenuEvent,
     QHelpEvent,
     QKeySequence,
     QTextCursor,
@@ -103,6 +102,7 @@ class ProbabilityController(QObject):
         editor.document().contentsChange.connect(self._on_contents_change)
         self._viewport = editor.viewport()  # kept: asking a dying editor for it crashes
         self._viewport.installEventFilter(self)
+        editor.add_context_menu_part(self._add_to_context_menu)
 
     # ---- recording --------------------------------------------------------------------------
 
@@ -300,17 +300,13 @@ class ProbabilityController(QObject):
                 return False
             QToolTip.showText(event.globalPos(), self.describe(token), self.editor.viewport())
             return True
-        if event.type() == QEvent.Type.ContextMenu:
-            assert isinstance(event, QContextMenuEvent)
-            token = self.token_at_point(event.pos())
-            if token is None:
-                return False
-            menu = self.editor.createStandardContextMenu(event.pos())
-            self.alternatives_menu(token, menu)
-            menu.exec(event.globalPos())
-            menu.deleteLater()
-            return True
         return False
+
+    def _add_to_context_menu(self, menu: QMenu, point: QPoint) -> None:
+        """A generated token's alternatives, in the editor's context menu."""
+        token = self.token_at_point(point)
+        if token is not None:
+            self.alternatives_menu(token, menu)
 
     def shut_down(self) -> None:
         """Stop listening before the editor goes: its last events must not reach us."""
@@ -319,6 +315,7 @@ class ProbabilityController(QObject):
         self._listening = False
         self._refresh.stop()
         self._viewport.removeEventFilter(self)
+        self.editor.remove_context_menu_part(self._add_to_context_menu)
         self.editor.document().contentsChange.disconnect(self._on_contents_change)
 
 
