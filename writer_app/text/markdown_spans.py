@@ -36,7 +36,6 @@ _FENCE_TILDE = 1 << 7
 _FENCE_LENGTH = _FENCE_TILDE - 1
 
 ASCII_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
-LINK_SCAN_LIMIT = 4000  # characters a link's text or address may span (keeps work linear)
 
 
 class Kind(enum.Enum):
@@ -130,7 +129,8 @@ def _block_content(line: str, start: int, spans: list[Span], depth: int) -> bool
     heading = _ATX.match(rest)
     if heading:
         level = len(heading.group(1))
-        spans.append(Span(start, len(rest), Kind.HEADING, level))
+        spans.append(Span(start + heading.start(1), len(rest) - heading.start(1),
+                          Kind.HEADING, level))
         spans.append(Span(start + heading.start(1), level, Kind.MARKER))
         end = len(line)
         closing = _ATX_CLOSING.search(line, start + heading.end(1))
@@ -182,6 +182,7 @@ def inline_spans(text: str, start: int = 0, end: int | None = None,
     spans = [] if spans is None else spans
     delimiters: list[_Delimiter] = []
     no_closer: dict[int, int] = {}  # backtick run length -> no closer at or after this
+    pairs: dict[int, int] | None = None  # brackets, found at the first [
     i = start
     while i < end:
         char = text[i]
@@ -197,7 +198,9 @@ def inline_spans(text: str, start: int = 0, end: int | None = None,
             spans.append(Span(i, run, Kind.MARKER))
             spans.append(Span(closer, run, Kind.MARKER))
             i = closer + run
-        elif char == "[" and not in_link and (link := _link_at(text, i, end)) is not None:
+        elif char == "[" and not in_link and (link := _link_at(
+                pairs if pairs is not None else (pairs := _bracket_pairs(text, start, end)),
+                i)) is not None:
             text_end, url_end = link
             spans.append(Span(i, text_end + 1 - i, Kind.LINK_TEXT))
             spans.append(Span(i, 1, Kind.MARKER))
@@ -241,48 +244,45 @@ def _backtick_closer(text: str, start: int, end: int, run: int,
     return None
 
 
-def _link_at(text: str, start: int, end: int) -> tuple[int, int] | None:
-    """For a `[` at `start`: (index of the matching `]`, index after the `)` of its
-    address) when `[text](address)` starts here, else None."""
-    limit = min(end, start + LINK_SCAN_LIMIT)
-    depth, i = 0, start
-    while i < limit:
+def _bracket_pairs(text: str, start: int, end: int) -> dict[int, int]:
+    """Each `[` and `(` in `text[start:end]` with its matching `]` or `)`, found in one
+    pass (escaped brackets and those inside code spans do not count), so that finding
+    links costs the line's length however many brackets it has."""
+    pairs: dict[int, int] = {}
+    open_square: list[int] = []
+    open_round: list[int] = []
+    no_closer: dict[int, int] = {}
+    i = start
+    while i < end:
         char = text[i]
         if char == "\\":
             i += 2
             continue
-        if char == "`":  # a code span's brackets do not count
-            run = _run_length(text, i, limit)
-            closer = text.find("`" * run, i + run, limit)
-            i = i + run if closer == -1 else closer + run
+        if char == "`":
+            run = _run_length(text, i, end)
+            closer = _backtick_closer(text, i + run, end, run, no_closer)
+            i = i + run if closer is None else closer + run
             continue
         if char == "[":
-            depth += 1
-        elif char == "]":
-            depth -= 1
-            if depth == 0:
-                break
+            open_square.append(i)
+        elif char == "]" and open_square:
+            pairs[open_square.pop()] = i
+        elif char == "(":
+            open_round.append(i)
+        elif char == ")" and open_round:
+            pairs[open_round.pop()] = i
         i += 1
-    else:
+    return pairs
+
+
+def _link_at(pairs: dict[int, int], start: int) -> tuple[int, int] | None:
+    """For a `[` at `start`: (index of its `]`, index after the `)` of the address) when
+    `[text](address)` starts here, else None."""
+    text_end = pairs.get(start)
+    if text_end is None:
         return None
-    text_end = i
-    if text_end + 1 >= end or text[text_end + 1] != "(":
-        return None
-    depth, i = 0, text_end + 1
-    limit = min(end, i + LINK_SCAN_LIMIT)
-    while i < limit:
-        char = text[i]
-        if char == "\\":
-            i += 2
-            continue
-        if char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-            if depth == 0:
-                return text_end, i + 1
-        i += 1
-    return None
+    address_end = pairs.get(text_end + 1)
+    return None if address_end is None else (text_end, address_end + 1)
 
 
 @lru_cache(maxsize=4096)
