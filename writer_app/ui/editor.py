@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QPoint, QSignalBlocker, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QSignalBlocker, Qt, Signal
 from PySide6.QtGui import (
-    QColor,
     QContextMenuEvent,
     QFont,
     QKeyEvent,
@@ -20,10 +19,14 @@ from PySide6.QtGui import (
     QResizeEvent,
     QTextCharFormat,
     QTextCursor,
+    QTextDocument,
     QTextFormat,
     QTextLayout,
 )
-from PySide6.QtWidgets import QFrame, QMenu, QPlainTextEdit, QTextEdit, QWidget
+from PySide6.QtWidgets import QApplication, QFrame, QMenu, QPlainTextEdit, QTextEdit, QWidget
+
+from writer_app.ui.colours import ghost_colour, highlight_tint
+from writer_app.ui.text_layout import SpacedDocumentLayout
 
 # Adds entries to the editor's context menu for a click at a viewport point (e.g. spelling
 # suggestions, a generated token's alternatives); the menu already holds Qt's own entries.
@@ -32,7 +35,7 @@ ContextMenuPart = Callable[[QMenu, QPoint], None]
 # Serif faces that read well at length, with CJK fallbacks; the first installed one wins.
 WRITING_FONTS = ("Source Serif 4", "Noto Serif", "Georgia", "Charter", "Cambria",
                  "Noto Serif CJK SC", "Songti SC", "DejaVu Serif", "SimSun", "serif")
-COLUMN_EMS = 40  # the widest text column, in ems: about 75 characters of English
+LINE_WIDTH_EMS = 40  # the widest text column by default, in ems: ~75 characters of English
 SIDE_MARGIN = 28  # pixels between the window edge and the text when the window is narrow
 # Keys that change the text even though their event's text is empty or a control character.
 EDITING_KEYS = {Qt.Key.Key_Backspace, Qt.Key.Key_Delete, Qt.Key.Key_Return, Qt.Key.Key_Enter,
@@ -63,17 +66,24 @@ class WriterEditor(QPlainTextEdit):
     """The central editor. Ghost text (an inline suggestion) is shown with `show_ghost`."""
 
     generationInterrupted = Signal()  # the user edited the text while a generation ran
+    # The theme changed: whoever paints over the text (tints, underlines) paints again.
+    coloursChanged = Signal()
 
     def __init__(self, parent: QWidget | None = None, font_family: str = "",
                  font_size: int = 14) -> None:
         super().__init__(parent)
         self.setObjectName("editor")
+        document = QTextDocument(self)  # with a layout that can space lines (text_layout)
+        self._spacing = SpacedDocumentLayout(document)
+        document.setDocumentLayout(self._spacing)
+        self.setDocument(document)
+        self._line_width = LINE_WIDTH_EMS
+        self._typewriter = False
+        self._matching_palette = False
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        palette = self.palette()  # the side margins in the page's colour, not the window's
-        palette.setColor(QPalette.ColorRole.Window, palette.color(QPalette.ColorRole.Base))
-        self.setPalette(palette)
+        self._match_margins_to_page()
         self.setAutoFillBackground(True)
         self.setPlaceholderText("Start writing, then press Ctrl+Enter to let the model "
                                 "continue.")
@@ -92,8 +102,10 @@ class WriterEditor(QPlainTextEdit):
         # A cursor in the ghost's block (it follows edits; a deleted block takes its
         # layout with it, so none is kept) and the ghost's text.
         self._ghost: tuple[QTextCursor, str] | None = None
+        self._ghost_offset = 0  # where in its block the ghost stands
         self.document().contentsChange.connect(self._on_contents_change)
         self.cursorPositionChanged.connect(self._on_cursor_moved)
+        self.cursorPositionChanged.connect(self._keep_cursor_centred)
 
     # ---- look -------------------------------------------------------------------------------
 
@@ -110,12 +122,86 @@ class WriterEditor(QPlainTextEdit):
         super().resizeEvent(event)
 
     def _update_margins(self) -> None:
-        """Keep lines short enough to read: centre a column of at most COLUMN_EMS ems."""
-        column = self.fontMetrics().horizontalAdvance("M") * COLUMN_EMS
+        """Keep lines short enough to read: centre a column of at most `line_width` ems."""
+        column = self.fontMetrics().horizontalAdvance("M") * self._line_width
         side = max(SIDE_MARGIN, (self.width() - self.verticalScrollBar().sizeHint().width()
                                  - column) // 2)
         if self.viewportMargins().left() != side:
             self.setViewportMargins(side, 0, side, 0)
+
+    @property
+    def line_width(self) -> int:
+        return self._line_width
+
+    def set_line_width(self, ems: int) -> None:
+        """The widest text column, in ems of the writing font (the side margins grow)."""
+        ems = max(1, int(ems))
+        if ems != self._line_width:
+            self._line_width = ems
+            self._update_margins()
+
+    @property
+    def line_spacing(self) -> float:
+        return self._spacing.line_spacing
+
+    def set_line_spacing(self, factor: float) -> None:
+        """Space between lines as a multiple of the font's line height. Drawn by the
+        document's layout: no edit, no undo step, the document stays unmodified."""
+        factor = max(1.0, float(factor))
+        if abs(factor - self._spacing.line_spacing) < 1e-6:
+            return
+        self._spacing.line_spacing = factor
+        self._spacing.requestUpdate()
+        self.viewport().update()
+        self._keep_cursor_centred()
+
+    @property
+    def typewriter_scrolling(self) -> bool:
+        return self._typewriter
+
+    def set_typewriter_scrolling(self, on: bool) -> None:
+        """Keep the cursor's line in the middle of the window as the text grows; the end
+        of the document can then scroll up to the middle too."""
+        self._typewriter = bool(on)
+        self.setCenterOnScroll(self._typewriter)
+        self._keep_cursor_centred()
+
+    def _keep_cursor_centred(self) -> None:
+        # Not while a mouse button is down: the text must not jump away from a click.
+        if self._typewriter and not QApplication.mouseButtons():
+            self.centerCursor()
+
+    # ---- colours ----------------------------------------------------------------------------
+
+    def _match_margins_to_page(self) -> None:
+        """The side margins in the page's colour, not the window's: set again whenever
+        the palette changes, or a theme switch leaves them in the old theme's colour."""
+        palette = self.palette()
+        base = palette.color(QPalette.ColorRole.Base)
+        if palette.color(QPalette.ColorRole.Window) != base:
+            palette.setColor(QPalette.ColorRole.Window, base)
+            self._matching_palette = True
+            try:
+                self.setPalette(palette)
+            finally:
+                self._matching_palette = False
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.ApplicationPaletteChange, QEvent.Type.PaletteChange,
+                            QEvent.Type.StyleChange) and not self._matching_palette:
+            self._repaint_colours()
+
+    def _repaint_colours(self) -> None:
+        """After a theme switch: the page, the ghost text and the generation's tint."""
+        self._match_margins_to_page()
+        if self._ghost is not None:
+            anchor, text = self._ghost
+            if anchor.block().isValid():
+                self.show_ghost(anchor.block().position() + self._ghost_offset, text)
+        if self._highlighted:
+            self._show_highlight()
+        self.coloursChanged.emit()
 
     # ---- text -------------------------------------------------------------------------------
 
@@ -191,11 +277,12 @@ class WriterEditor(QPlainTextEdit):
         offset = position - block.position()
         layout.setPreeditArea(offset, text)
         grey = QTextCharFormat()
-        grey.setForeground(self.palette().placeholderText())
+        grey.setForeground(ghost_colour(self.palette()))
         span = QTextLayout.FormatRange()
         span.start, span.length, span.format = offset, len(text.encode("utf-16-le")) // 2, grey
         layout.setFormats([span])
         self._ghost = (QTextCursor(block), text)
+        self._ghost_offset = offset
         self.document().markContentsDirty(block.position(), block.length())
         self.viewport().update()
 
@@ -352,9 +439,7 @@ class WriterEditor(QPlainTextEdit):
         cursor.setPosition(self._start.position())
         cursor.setPosition(self._end.position(), QTextCursor.MoveMode.KeepAnchor)
         selection.cursor = cursor  # type: ignore[attr-defined]
-        tint = QColor(self.palette().highlight().color())
-        tint.setAlpha(48)
-        selection.format.setBackground(tint)  # type: ignore[attr-defined]
+        selection.format.setBackground(highlight_tint(self.palette()))  # type: ignore[attr-defined]
         selection.format.setProperty(QTextFormat.Property.FullWidthSelection, False)  # type: ignore[attr-defined]
         self.set_layer("generation", [selection])
         self._highlighted = True

@@ -1,4 +1,5 @@
-"""Remembered preferences the window acts on: theme, text size, presets, encodings.
+"""Remembered preferences the window acts on: theme, text size and layout, presets,
+encodings.
 
 Each is a small piece that reads and writes `Settings` (or `Presets`) and acts on the
 window; the window only builds the menus these return.
@@ -28,6 +29,7 @@ from writer_app.settings import BY_NAME, Settings
 from writer_app.ui.editor import WriterEditor
 from writer_app.ui.feedback import MessageSink
 from writer_app.ui.sampling_panel import SamplingPanel
+from writer_app.ui.text_layout import TextLayout
 
 THEMES = ("system", "light", "dark")
 
@@ -54,10 +56,11 @@ def dark_palette() -> QPalette:
 
 
 class Preferences(QObject):
-    """Theme, text size, sampling presets and encodings for one window.
+    """Theme, text size and layout, sampling presets and encodings for one window.
 
     `window` parents the menus and dialogs; `reopen` reads the document again in an
-    encoding (and says whether it could).
+    encoding (and says whether it could). Text settings reach every open editor
+    (`window.editors()`) and each editor the window shows later (`window.editorChanged`).
     """
 
     def __init__(self, window: QWidget, settings: Settings, presets: Presets,
@@ -77,10 +80,21 @@ class Preferences(QObject):
         self._system_style = app.style().name()
         self._system_palette = app.palette()
         self.apply_theme(settings.get("ui.theme"))
+        self.apply_text_settings(editor)
+        editor_changed = getattr(window, "editorChanged", None)
+        if editor_changed is not None:
+            editor_changed.connect(self.apply_text_settings)
+
+    def editors(self) -> list[WriterEditor]:
+        """Every open document's editor (the window's, once it has several)."""
+        listed = getattr(self.window, "editors", None)
+        return list(listed()) if callable(listed) else [self.editor]
 
     # ---- theme ------------------------------------------------------------------------------
 
     def apply_theme(self, theme: str) -> None:
+        """Switch the whole application's theme; every editor follows the new palette
+        (WriterEditor repaints its page, ghost text and tints on the palette change)."""
         if theme == "system":
             self._app.setStyle(self._system_style)
             self._app.setPalette(self._system_palette)
@@ -124,8 +138,50 @@ class Preferences(QObject):
         setting = BY_NAME["editor.font_size"]
         size = setting.default if step == 0 else self.settings.get(setting.name) + step
         size = int(min(max(size, setting.minimum or 6), setting.maximum or 72))
-        self.editor.set_writing_font(self.settings.get("editor.font_family"), size)
+        for editor in self.editors():
+            editor.set_writing_font(self.settings.get("editor.font_family"), size)
         self._remember(setting.name, size)
+
+    # ---- text layout ------------------------------------------------------------------------
+
+    def text_layout(self) -> TextLayout:
+        """The stored line width (ems), line spacing and typewriter scrolling."""
+        return (int(self.settings.get("editor.line_width")),
+                float(self.settings.get("editor.line_spacing")),
+                bool(self.settings.get("editor.typewriter_scrolling")))
+
+    def preview_text_layout(self, layout: TextLayout) -> None:
+        """Show `layout` on every editor without storing it (the dialog's live preview)."""
+        for editor in self.editors():
+            self._lay_out(editor, layout)
+
+    def set_text_layout(self, layout: TextLayout) -> None:
+        """Store `layout` (within the settings' bounds) and apply it to every editor."""
+        for name, value in zip(("editor.line_width", "editor.line_spacing",
+                                "editor.typewriter_scrolling"), layout, strict=True):
+            setting = BY_NAME[name]
+            if setting.minimum is not None and setting.maximum is not None \
+                    and not isinstance(value, bool):
+                value = type(value)(min(max(value, setting.minimum), setting.maximum))
+            self._remember(name, value)
+        self.preview_text_layout(self.text_layout())
+
+    def apply_text_settings(self, editor: WriterEditor) -> None:
+        """Give `editor` the stored font size and text layout (each a no-op when it has
+        them already: a new font lays a long document out again)."""
+        family, size = self.settings.get("editor.font_family"), self.settings.get(
+            "editor.font_size")
+        if editor.font().pointSize() != size:
+            editor.set_writing_font(family, size)
+        self._lay_out(editor, self.text_layout())
+
+    @staticmethod
+    def _lay_out(editor: WriterEditor, layout: TextLayout) -> None:
+        width, spacing, typewriter = layout
+        editor.set_line_width(width)
+        editor.set_line_spacing(spacing)
+        if editor.typewriter_scrolling != typewriter:
+            editor.set_typewriter_scrolling(typewriter)
 
     # ---- presets ----------------------------------------------------------------------------
 
