@@ -18,4 +18,7 @@ if TYPE_CHECKING:
 def install_features(window: MainWindow) -> dict[str, Any]:
     """Install every feature on `window`; their owners by name."""
     installed: dict[str, Any] = {}
+    from writer_app.ui import focus_mode
+
+    installed["focus"] = focus_mode.install(window)
     return installed
