@@ -1,0 +1,236 @@
+"""Words, characters and reading time, counted as writers expect — no Qt.
+
+Words are counted the way Word does for mixed Western and East Asian text:
+- a run of letters and digits is one word; apostrophes, hyphens, underscores, dots and
+  middle dots inside it keep it one word (don't, well-known, e.g, l·l), and between
+  digits so do commas, colons and slashes (3.14, 1,000, 10:30, 2/12/2026);
+- each Han, Hiragana or Katakana character is one word by itself (我爱Python编程 is 5
+  words: 我 爱 Python 编 程), as Chinese and Japanese have no spaces to count by;
+- Hangul, like every other script that writes spaces, is counted by its spaces;
+- emoji, punctuation and symbols are never words.
+
+Characters are what a reader sees as one (approximately Unicode's extended grapheme
+clusters, never UTF-16 units): a combining accent, an emoji's skin tone or variation
+selector, the parts joined into one emoji by ZERO WIDTH JOINER and the second half of a
+flag do not count again; line breaks are not characters. The approximation differs from
+Unicode's rules only on text no writer types (a lone accent, half a Hangul jamo syllable).
+
+`BlockCounts` keeps one count per paragraph so that an edit recounts only the paragraphs
+it touched, whatever the document's size.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import sys
+import unicodedata
+from collections.abc import Iterable, Sequence
+from typing import NamedTuple
+
+
+def _ranges(code_points: Iterable[int]) -> str:
+    """A regular-expression class body for a sorted run of code points."""
+    parts: list[str] = []
+    start = previous = -2
+    for point in [*code_points, -10]:
+        if point == previous + 1:
+            previous = point
+            continue
+        if start >= 0:
+            parts.append(re.escape(chr(start)) if start == previous
+                         else f"{re.escape(chr(start))}-{re.escape(chr(previous))}")
+        start = previous = point
+    return "".join(parts)
+
+
+def _marks(planes: Iterable[range]) -> str:
+    """Every combining mark (Mn, Mc, Me) in `planes`: marks live in planes 0, 1 and 14
+    only, so the scan costs 0.03 s at import, not 0.3 s for the whole code space."""
+    return _ranges(p for plane in planes for p in plane
+                   if unicodedata.category(chr(p))[0] == "M")
+
+
+# Python's re turns a class of BMP characters only into a bitmap (one lookup a character)
+# but scans a class holding astral ones range by range, 20 times slower on marks: so each
+# class is split in two, and the astral half is used only on text that has astral
+# characters (emoji, rare Han), found with one max().
+#
+# Han (with the compatibility ideographs), Hiragana, Katakana (half-width too), 々〆〇:
+# one word each; and Han's extensions B to H beyond the BMP.
+CJK_BMP = ("\u3005-\u3007\u3040-\u309f\u30a0-\u30ff\u31f0-\u31ff\u3400-\u4dbf"
+           "\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f")
+CJK_ASTRAL = "\U00020000-\U0003ffff"
+MARKS_BMP = _marks([range(0x10000)])
+MARKS_ASTRAL = _marks([range(0x10000, 0x20000), range(0xE0000, min(0xE1000, sys.maxunicode + 1))])
+
+_NOT_CJK = re.compile(f"[^{CJK_BMP}]+")
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]+")
+_CJK_ASTRAL = re.compile(f"[{CJK_ASTRAL}]")
+_MARKS = re.compile(f"[{MARKS_BMP}]+")
+_MARKS_ASTRAL = re.compile(f"[{MARKS_ASTRAL}]+")
+_JOINERS = "['\u2019\u02bc\\-\u2010\u2011_.\u00b7]|(?<=\\d)[,:/](?=\\d)"
+_ASCII_WORD = re.compile(f"[A-Za-z0-9]+(?:(?:{_JOINERS})[A-Za-z0-9]+)*")
+# A letter or digit that is not CJK: \w less "_" less CJK (the astral CJK are made spaces
+# before this runs).
+_LETTER = f"[^\\W_{CJK_BMP}]"
+_WORD = re.compile(f"{_LETTER}+(?:(?:{_JOINERS}){_LETTER}+)*")
+# Code points that join the one before them into one character (see the module's note):
+# marks, ZERO WIDTH JOINER, the Hangul vowel and final jamo; beyond the BMP marks, skin
+# tones and tags, and a flag's second regional indicator.
+_EXTENDING_BMP = f"{MARKS_BMP}\u200d\u1160-\u11ff\ud7b0-\ud7ff"
+_EXTENDING_ASTRAL = f"{MARKS_ASTRAL}\U0001f3fb-\U0001f3ff\U000e0020-\U000e007f"
+_JOINING = re.compile(f"[{_EXTENDING_BMP}]")
+_JOINING_ASTRAL = re.compile(f"[{_EXTENDING_ASTRAL}]|[\U0001f1e6-\U0001f1ff]{{2}}")
+_LONE = re.compile(f"[{_EXTENDING_BMP}{_EXTENDING_ASTRAL}]")
+# A character ZERO WIDTH JOINER glues to the one before it (the 👩 of 👨‍👩).
+_JOINED = re.compile(f"(?<=\u200d)[^\\s{_EXTENDING_BMP}{_EXTENDING_ASTRAL}]")
+_PARAGRAPH_BREAKS = re.compile("[\n\r\u2029]")
+
+
+class Counts(NamedTuple):
+    """The counts of a piece of text. `words` includes `cjk` (CJK characters, each a word)."""
+
+    words: int = 0
+    cjk: int = 0
+    characters: int = 0  # without line breaks
+    non_space: int = 0  # characters that are not white space
+    paragraphs: int = 0  # paragraphs holding something other than white space
+
+    @property
+    def other_words(self) -> int:
+        """Words that are not CJK characters: what words-a-minute reading speed counts."""
+        return self.words - self.cjk
+
+    def plus(self, other: Counts) -> Counts:
+        return Counts(*(a + b for a, b in zip(self, other, strict=True)))
+
+    def minus(self, other: Counts) -> Counts:
+        return Counts(*(a - b for a, b in zip(self, other, strict=True)))
+
+
+ZERO = Counts()
+
+
+def count_paragraph(text: str) -> Counts:
+    """Counts of one paragraph (text without paragraph breaks; U+2028 line breaks may be
+    in it). This runs on every keystroke for the paragraph typed in: keep it lean (the
+    counts come from `subn`, which makes no string per match)."""
+    if not text:
+        return ZERO
+    breaks = text.count("\u2028")
+    non_space = sum(map(len, text.split()))
+    paragraphs = 1 if non_space else 0
+    if text.isascii():
+        return Counts(_ASCII_WORD.subn("", text)[1], 0, len(text) - breaks, non_space,
+                      paragraphs)
+    cjk = len(_NOT_CJK.sub("", text))
+    bare = _MARKS.sub("", text)  # an accent never splits or makes a word
+    joining = _JOINING.subn("", text)[1]
+    if max(text) > "\uffff":
+        beyond = " ".join(_ASTRAL.findall(text))  # emoji, rare Han: usually a few
+        cjk += _CJK_ASTRAL.subn("", beyond)[1]
+        joining += _JOINING_ASTRAL.subn("", beyond)[1]
+        bare = _ASTRAL.sub(_astral_words, bare)
+    words = _WORD.subn("", bare)[1] + cjk
+    if "\u200d" in text:
+        joining += _JOINED.subn("", text)[1]
+    if joining and _LONE.match(text):
+        joining -= 1  # a paragraph that starts with a lone accent still shows it
+    return Counts(words, cjk, len(text) - breaks - joining, non_space - joining, paragraphs)
+
+
+def _astral_words(run: re.Match[str]) -> str:
+    """Characters beyond the BMP as the word pattern should see them: a Han character
+    splits words (it is a word of its own), a mark joins."""
+    return _MARKS_ASTRAL.sub("", _CJK_ASTRAL.sub(" ", run.group()))
+
+
+def count_text(text: str) -> Counts:
+    """Counts of any text, paragraphs separated by \\n, \\r\\n, \\r or U+2029."""
+    total = ZERO
+    for paragraph in _PARAGRAPH_BREAKS.split(text):
+        if paragraph:
+            total = total.plus(count_paragraph(paragraph))
+    return total
+
+
+def reading_minutes(counts: Counts, words_per_minute: int,
+                    cjk_characters_per_minute: int) -> float:
+    """Minutes to read: other words at one speed, CJK characters at theirs."""
+    return (counts.other_words / max(1, words_per_minute)
+            + counts.cjk / max(1, cjk_characters_per_minute))
+
+
+def whole_minutes(minutes: float) -> int:
+    """Reading time as shown: rounded to the nearest minute, at least 1."""
+    return max(1, math.floor(minutes + 0.5))
+
+
+class BlockCounts:
+    """One `Counts` per paragraph (block) of a document and their running total.
+
+    An edit replaces the entries of the blocks it touched (`replace`); None marks a block
+    not counted yet (a document just opened is counted a slice at a time), and the total
+    holds only the counted ones until `pending` is 0.
+    """
+
+    def __init__(self, blocks: int = 1) -> None:
+        self.entries: list[Counts | None] = [None] * blocks
+        self.total = ZERO
+        self.pending = blocks
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    @property
+    def ready(self) -> bool:
+        return self.pending == 0
+
+    def reset(self, blocks: int) -> None:
+        """Forget every count: `blocks` blocks, none counted."""
+        self.entries = [None] * blocks
+        self.total = ZERO
+        self.pending = blocks
+
+    def replace(self, first: int, old_length: int, new: Sequence[Counts | None]) -> None:
+        """Blocks first..first+old_length-1 became the blocks `new` counts."""
+        old = self.entries[first:first + old_length]
+        if len(old) != old_length:
+            raise IndexError(f"blocks {first}+{old_length} beyond {len(self.entries)}")
+        self.total = self.total.minus(_sum(old)).plus(_sum(new))
+        self.pending += sum(1 for c in new if c is None) - sum(1 for c in old if c is None)
+        self.entries[first:first + old_length] = new
+
+    def set(self, index: int, counts: Counts) -> None:
+        """Count a block that was not counted (or recount one)."""
+        old = self.entries[index]
+        if old is None:
+            self.pending -= 1
+        else:
+            self.total = self.total.minus(old)
+        self.entries[index] = counts
+        self.total = self.total.plus(counts)
+
+    def next_pending(self, start: int = 0) -> int | None:
+        """The first block at or after `start` not counted yet."""
+        try:
+            return self.entries.index(None, start)
+        except ValueError:
+            return None if start == 0 or self.pending == 0 else self.next_pending(0)
+
+    def between(self, first: int, last: int) -> Counts | None:
+        """The counts of blocks first..last (None if one of them is not counted yet)."""
+        if first > last:
+            return ZERO
+        part = self.entries[first:last + 1]
+        if self.pending and None in part:
+            return None
+        return _sum(part)
+
+
+def _sum(entries: Iterable[Counts | None]) -> Counts:
+    present = [entry for entry in entries if entry is not None]
+    if not present:
+        return ZERO
+    return Counts(*map(sum, zip(*present, strict=True)))
