@@ -98,8 +98,9 @@ def merge_ranges(ranges: list[FormatRange]) -> list[FormatRange]:
     Work in proportion to the number of ranges, not the block's length: a 100,000-character
     paragraph with three words misspelt costs three pieces.
     """
+    ranges = [r for r in ranges if r[1] > 0]
     if len(ranges) <= 1:
-        return list(ranges)
+        return ranges
     # A sweep over the cut points: `active` holds the indexes of the ranges covering the
     # current piece, kept in list order so that the merge order is the layers' order.
     starts: dict[int, list[int]] = {}

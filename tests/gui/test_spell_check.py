@@ -1,0 +1,187 @@
+"""Spell check in the real window: underlines after the background check, Chinese never
+flagged, the context menu's suggestions, the personal list, the toggle, a 10 MB document."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from PySide6.QtCore import QPoint
+from PySide6.QtGui import QTextCharFormat, QTextCursor
+
+from writer_app.spelling.personal import default_path
+
+pytestmark = pytest.mark.gui
+
+WAVY = QTextCharFormat.UnderlineStyle.SpellCheckUnderline
+
+
+def underlined(editor, word: str) -> bool:
+    """Whether the first occurrence of `word` carries the spelling underline."""
+    document = editor.document()
+    cursor = document.find(word)
+    assert not cursor.isNull(), word
+    block = cursor.block()
+    start = cursor.selectionStart() - block.position()
+    end = cursor.selectionEnd() - block.position()
+    for fmt_range in block.layout().formats():
+        covers = fmt_range.start <= start and end <= fmt_range.start + fmt_range.length
+        if covers and fmt_range.format.underlineStyle() == WAVY:
+            return True
+    return False
+
+
+def any_underline(editor) -> bool:
+    block = editor.document().firstBlock()
+    while block.isValid():
+        if any(r.format.underlineStyle() == WAVY for r in block.layout().formats()):
+            return True
+        block = block.next()
+    return False
+
+
+def type_text(qtbot, editor, text: str) -> None:
+    """Type ASCII as keys (QTest asserts on other characters); the rest as an input
+    method would commit it."""
+    editor.setFocus()
+    for piece in re.split(r"([^\x00-\x7f]+)", text):
+        if piece.isascii():
+            qtbot.keyClicks(editor, piece)
+        else:
+            editor.insert_at_cursor(piece)
+
+
+def point_of(editor, word: str) -> QPoint:
+    cursor = editor.document().find(word)
+    middle = QTextCursor(editor.document())
+    middle.setPosition((cursor.selectionStart() + cursor.selectionEnd()) // 2)
+    return editor.cursorRect(middle).center()
+
+
+def test_misspelt_word_is_underlined_after_the_check(make_window, qtbot):
+    window = make_window(load=None)
+    editor = window.editor
+    type_text(qtbot, editor, "I recieve the letter today. 春眠不觉晓，处处闻啼鸟。 ")
+    qtbot.waitUntil(lambda: underlined(editor, "recieve"), timeout=10_000)
+    assert not underlined(editor, "letter")
+    assert not underlined(editor, "春眠不觉晓")
+    window.grab().save("/tmp/shots/spelling-underline.png")
+
+
+def test_word_being_typed_is_not_flagged_until_finished(make_window, qtbot):
+    window = make_window(load=None)
+    editor = window.editor
+    type_text(qtbot, editor, "Some text and recieve")
+    layer = window.features["spelling"].layers[editor]
+    qtbot.waitUntil(lambda: "Some text and recieve" in layer.answers, timeout=10_000)
+    qtbot.wait(50)
+    assert not underlined(editor, "recieve")  # the cursor is still in it
+    type_text(qtbot, editor, " ")
+    qtbot.waitUntil(lambda: underlined(editor, "recieve"), timeout=10_000)
+
+
+def test_context_menu_suggests_and_replacing_is_one_undo_step(make_window, qtbot):
+    window = make_window(load=None)
+    editor = window.editor
+    editor.setPlainText("Please recieve this. 我们 wrold")
+    qtbot.waitUntil(lambda: underlined(editor, "recieve"), timeout=10_000)
+    menu = editor.context_menu_at(point_of(editor, "recieve"))
+    texts = [a.text() for a in menu.actions()]
+    assert "receive" in texts[:6]
+    assert "Add to Dictionary" in texts and "Ignore All" in texts
+    next(a for a in menu.actions() if a.text() == "receive").trigger()
+    menu.deleteLater()
+    assert editor.text() == "Please receive this. 我们 wrold"
+    editor.undo()
+    assert editor.text() == "Please recieve this. 我们 wrold"
+    # A click on a correct word (or on Chinese) adds nothing.
+    for word in ("Please", "我们"):
+        menu = editor.context_menu_at(point_of(editor, word))
+        assert "Add to Dictionary" not in [a.text() for a in menu.actions()]
+        menu.deleteLater()
+
+
+def test_add_to_dictionary_persists_to_a_new_window(make_window, qtbot):
+    window = make_window(load=None)
+    editor = window.editor
+    editor.setPlainText("The zorblax went home.")
+    qtbot.waitUntil(lambda: underlined(editor, "zorblax"), timeout=10_000)
+    menu = editor.context_menu_at(point_of(editor, "zorblax"))
+    next(a for a in menu.actions() if a.text() == "Add to Dictionary").trigger()
+    menu.deleteLater()
+    qtbot.waitUntil(lambda: not underlined(editor, "zorblax"), timeout=5_000)
+    assert "zorblax" in default_path().read_text(encoding="utf-8").split()
+
+    second = make_window(load=None)
+    second.editor.setPlainText("The zorblax and the wrold.")
+    qtbot.waitUntil(lambda: underlined(second.editor, "wrold"), timeout=10_000)
+    assert not underlined(second.editor, "zorblax")
+
+
+def test_ignore_all_and_toggle_off(make_window, qtbot):
+    window = make_window(load=None)
+    editor = window.editor
+    editor.setPlainText("Teh cat.\nTeh dog and a wrold.")
+    qtbot.waitUntil(lambda: underlined(editor, "wrold"), timeout=10_000)
+    assert underlined(editor, "Teh")
+    menu = editor.context_menu_at(point_of(editor, "Teh"))
+    next(a for a in menu.actions() if a.text() == "Ignore All").trigger()
+    menu.deleteLater()
+    assert not underlined(editor, "Teh")
+    assert underlined(editor, "wrold")
+    controller = window.features["spelling"]
+    controller.toggle_action.trigger()
+    assert window.settings.get("spelling.enabled") is False
+    assert not any_underline(editor)
+    controller.toggle_action.trigger()
+    assert window.settings.get("spelling.enabled") is True
+    qtbot.waitUntil(lambda: underlined(editor, "wrold"), timeout=10_000)
+
+
+def test_generated_text_is_checked(make_window, qtbot):
+    window = make_window(load=None)
+    editor = window.editor
+    editor.begin_generation()
+    for piece in ("The mod", "el wrote a ", "beautifull ", "story."):
+        editor.append_generated(piece)
+    editor.end_generation()
+    qtbot.waitUntil(lambda: underlined(editor, "beautifull"), timeout=10_000)
+    assert not underlined(editor, "model")
+
+
+def test_a_10_mb_document_is_checked_without_freezing(make_window, qtbot):
+    window = make_window(load=None)
+    editor = window.editor
+    controller = window.features["spelling"]
+    paragraph = ("The quick brown fox jumps over the lazy dog while the writer "
+                 "recieves {n} letters about 春眠不觉晓 and many other things. ")
+    lines = [paragraph.format(n=f"w{i}rd") * 2 for i in range(70_000)]
+    text = "\n".join(lines)
+    assert len(text) > 10_000_000
+    started = time.perf_counter()
+    editor.setPlainText(text)
+    loaded = time.perf_counter() - started
+    layer = controller.layers[editor]
+    # While the thread works, the GUI thread keeps answering: count event-loop turns.
+    turns = 0
+    deadline = time.perf_counter() + 120
+    while layer.asked and time.perf_counter() < deadline:
+        qtbot.wait(20)
+        turns += 1
+    checked = time.perf_counter() - started
+    print(f"\n10 MB: setPlainText + highlight {loaded:.2f} s, background check done after "
+          f"{checked:.2f} s ({controller.service.busy_seconds:.2f} s of thread time), "
+          f"{turns} event-loop turns meanwhile")
+    assert not layer.asked
+    assert turns > 1
+    last = editor.document().lastBlock()
+    editor.setTextCursor(QTextCursor(last))
+    editor.ensureCursorVisible()
+    qtbot.waitUntil(lambda: underlined_in_block(last, "recieves"), timeout=10_000)
+
+
+def underlined_in_block(block, word: str) -> bool:
+    start = block.text().find(word)
+    return any(r.start <= start < r.start + r.length
+               and r.format.underlineStyle() == WAVY for r in block.layout().formats())
