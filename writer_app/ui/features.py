@@ -18,6 +18,9 @@ if TYPE_CHECKING:
 def install_features(window: MainWindow) -> dict[str, Any]:
     """Install every feature on `window`; their owners by name."""
     installed: dict[str, Any] = {}
+    from writer_app.ui import spell_check
+
+    installed["spelling"] = spell_check.install(window)
     from writer_app.ui import focus_mode
 
     installed["focus"] = focus_mode.install(window)
