@@ -83,15 +83,22 @@ class ContinueThree(QObject):
     def _token(self) -> tuple[int, int]:
         return self.editor.document().revision(), self.editor.textCursor().position()
 
+    def follow(self, editor: WriterEditor, history: ProbabilityController) -> None:
+        """Sample for another document (the active one); an answer for the one before is
+        dropped."""
+        self.editor = editor
+        self.history = history
+
     def request(self) -> None:
         if self.access.busy() or not self.action.isEnabled():
             return  # disabled: the backend cannot sample several (its tooltip says why)
         cursor = self.editor.textCursor()
         text = self.editor.text_for_model(cursor.selectionEnd())
         self.message.emit(self.tr("Sampling three continuations…"))
-        self.access.spawn(self._fetch(self._token(), text))
+        self.access.spawn(self._fetch(self._token(), text, self.editor))
 
-    async def _fetch(self, token: tuple[int, int], text: str) -> None:
+    async def _fetch(self, token: tuple[int, int], text: str,
+                     editor: WriterEditor | None = None) -> None:
         try:
             rows = await self.access.worker.samples(text, self.access.params(), COUNT,
                                                      self.access.preamble())
@@ -99,20 +106,23 @@ class ContinueThree(QObject):
             if not error.cancelled:
                 self.message.emit(self.tr("Continue ×3 failed: {0}").format(error.message))
             return
-        if not rows or self._token() != token or self.access.busy():
-            return  # replaced, empty, or the user moved on
+        if not rows or self._token() != token or self.access.busy() \
+                or (editor is not None and editor is not self.editor):
+            return  # replaced, empty, or the user moved on (or to another document)
         self.message.emit("")
         if self.dialog is not None:
             self.dialog.close()
         self.dialog = ChoiceDialog(rows, self.editor.font(), self.editor.window())
-        self.dialog.chosen.connect(lambda index: self.use(rows, index, token))
+        self.dialog.chosen.connect(lambda index: self.use(rows, index, token, editor))
         self.dialog.show()
         self.offered.emit(self.dialog)
 
-    def use(self, rows: list[str], index: int, token: tuple[int, int] | None = None) -> bool:
+    def use(self, rows: list[str], index: int, token: tuple[int, int] | None = None,
+            editor: WriterEditor | None = None) -> bool:
         """Insert `rows[index]` at the cursor; every row becomes a version. False if the
         document or cursor moved since the rows were asked for."""
-        if (token is not None and self._token() != token) or self.access.busy():
+        if (token is not None and self._token() != token) or self.access.busy() \
+                or (editor is not None and editor is not self.editor):
             self.message.emit(self.tr("The text changed; ask again"))
             return False
         self.history.add_versions(rows, index)

@@ -106,9 +106,27 @@ class CompletionController(QObject):
         if isinstance(parent, QWidget):
             parent.addAction(self.suggest_action)  # the shortcut works anywhere in the window
 
+        self._listen(editor)
+
+    def _listen(self, editor: WriterEditor) -> None:
         editor.installEventFilter(self)
         editor.document().contentsChange.connect(self._on_contents_change)
         editor.cursorPositionChanged.connect(self._on_cursor_moved)
+
+    def _unlisten(self, editor: WriterEditor) -> None:
+        editor.removeEventFilter(self)
+        editor.document().contentsChange.disconnect(self._on_contents_change)
+        editor.cursorPositionChanged.disconnect(self._on_cursor_moved)
+
+    def set_editor(self, editor: WriterEditor) -> None:
+        """Suggest in another document (the active one): what was on show goes."""
+        if editor is self.editor or not self._listening:
+            return
+        self.dismiss()
+        self._timer.stop()
+        self._unlisten(self.editor)
+        self.editor = editor
+        self._listen(editor)
 
     def actions(self) -> list[QAction]:
         return [self.suggest_action, self.auto_action]
@@ -344,6 +362,4 @@ class CompletionController(QObject):
         self._listening = False
         self._timer.stop()
         self.cancel_request()
-        self.editor.removeEventFilter(self)
-        self.editor.document().contentsChange.disconnect(self._on_contents_change)
-        self.editor.cursorPositionChanged.disconnect(self._on_cursor_moved)
+        self._unlisten(self.editor)

@@ -76,6 +76,9 @@ class FileController(QObject):
         # Asked before a save would overwrite a file changed by another program; tests
         # replace it. Gets the file's name, answers whether to overwrite.
         self.confirm_overwrite: Callable[[str], bool] = self._ask_overwrite
+        # Where Open and Open Recent put a file: the window's tabs (a new tab, or the
+        # file's own); None opens it in place of this document, after asking.
+        self.open_in_tab: Callable[[str], bool] | None = None
 
     @property
     def path(self) -> Path | None:
@@ -120,13 +123,13 @@ class FileController(QObject):
             self._set_path(None)
 
     def open_dialog(self) -> None:
-        if not self.confirm_discard():
+        if self.open_in_tab is None and not self.confirm_discard():
             return
         start = str(self.path.parent) if self.path else ""
         path, _ = QFileDialog.getOpenFileName(self.window, self.tr("Open"), start,
                                               self.tr("Text files (*.txt *.md);;All files (*)"))
         if path:
-            self.open_path(path)
+            self._open_recent(path)
 
     def reopen_with(self, encoding: str) -> bool:
         """File → Reopen with Encoding: for a file whose encoding was guessed wrong."""
@@ -318,7 +321,9 @@ class FileController(QObject):
             menu.addAction(translate("MainWindow", "(none yet)")).setEnabled(False)
 
     def _open_recent(self, file: str) -> None:
-        if self.confirm_discard():
+        if self.open_in_tab is not None:
+            self.open_in_tab(file)
+        elif self.confirm_discard():
             self.open_path(file)
 
     def shut_down(self) -> None:

@@ -102,7 +102,18 @@ class GenerationController(QObject):
         self._stream: GenerationStream | None = None
         self._closing = False
         self.throttle = StepThrottle(self._show_step, parent=self)
+        self.generating_editor: WriterEditor | None = None  # where the stream writes
+        self.watch(editor)
+
+    def watch(self, editor: WriterEditor) -> None:
+        """Stop when the user edits `editor` while it is being written into."""
         editor.generationInterrupted.connect(self.stop)
+
+    def follow(self, editor: WriterEditor, probabilities: ProbabilityController) -> None:
+        """The active document changed: Continue and Retry act on this one now. A running
+        generation keeps writing into the document it started in, never into this one."""
+        self.editor = editor
+        self.probabilities = probabilities
 
     @property
     def is_generating(self) -> bool:
@@ -124,27 +135,31 @@ class GenerationController(QObject):
             self._stream.cancel()
 
     def _start(self, retry: bool) -> None:
-        text = self.editor.begin_generation(replace_last=retry)
-        self.probabilities.begin(retry)
+        editor, probabilities = self.editor, self.probabilities
+        text = editor.begin_generation(replace_last=retry)
+        probabilities.begin(retry)
         self._stream = self.worker.generate(text, self.params, preamble=self.preamble(),
                                             top_n=self.top_n)
+        self.generating_editor = editor
         self.stateChanged.emit()
         if not self.model_ready():
             self.messages.show_status(self.tr("Waiting for the model to load…"))
-        self.tasks.spawn(self._generate(self._stream))
+        self.tasks.spawn(self._generate(self._stream, editor, probabilities))
 
-    async def _generate(self, stream: GenerationStream) -> None:
-        """Stream the steps into the editor and the pane until the generation ends."""
+    async def _generate(self, stream: GenerationStream, editor: WriterEditor,
+                        probabilities: ProbabilityController) -> None:
+        """Stream the steps into `editor` (the document the generation started in, even
+        when another is active now) and the pane, until the generation ends."""
         summary: GenerationSummary | None = None
         try:
             async for step in stream:
                 if self._closing:
                     return
-                if not self.editor.is_generating:  # the user typed: stop quietly
+                if not editor.is_generating:  # the user typed: stop quietly
                     stream.cancel()
                     continue
-                self.probabilities.add(step, self.editor.append_generated(step.text))
-                if step.alternatives:
+                probabilities.add(step, editor.append_generated(step.text))
+                if step.alternatives and editor is self.editor:  # the pane shows the active
                     self.throttle.add(step)
             summary = stream.summary
         except WorkerError as error:  # every token that arrived stays in the document
@@ -155,16 +170,18 @@ class GenerationController(QObject):
                     error.hint, error.details, topic=TOPIC, actions=self.failure_actions())
         finally:
             if not self._closing:
-                self.editor.end_generation()
+                editor.end_generation()
                 self.throttle.reset()
                 self._stream = None
+                self.generating_editor = None
                 self.stateChanged.emit()
                 if summary is not None:
                     self._show_summary(summary)
+                probabilities.finish(summary)  # its versions, before the news
                 self.finished.emit(summary)
 
     def _show_step(self, step: Step) -> None:
-        if self._stream is None or self._closing:
+        if self._stream is None or self._closing or self.generating_editor is not self.editor:
             return
         chosen = next((t for t in step.alternatives if t.id == step.token_id), None)
         if chosen:

@@ -4,6 +4,7 @@ and what a crash, a kill or a hot-exit close left behind comes back on the next 
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -44,6 +45,7 @@ class HotExit(QObject):
         self._details = details
         self._restore = restore
         self._snapshot_due = True  # the next write takes the whole text
+        self._stopped = False
         self._length = self._units()  # of the text as journaled (UTF-16 units)
         text_document = editor.document()
         self._timer = QTimer(self)
@@ -126,15 +128,36 @@ class HotExit(QObject):
             if only_path is not None and (entry.path is None
                                           or Path(entry.path) != Path(only_path)):
                 continue
-            self._restore(entry)
-            self._timer.stop()
-            self._snapshot_due = True
-            self.write_now()  # its text now lives in our journal ...
-            self.journal.remove(entry)  # ... so the orphan can go, once that is on disk
+            self.adopt(entry)
             return entry
         return None
 
+    def adopt(self, entry: JournalEntry) -> None:
+        """Put an orphan's text into this document; its journal becomes ours."""
+        self._restore(entry)
+        self._timer.stop()
+        self._snapshot_due = True
+        self.write_now()  # its text now lives in our journal ...
+        self.journal.remove(entry)  # ... so the orphan can go, once that is on disk
+
+    def discard(self) -> None:
+        """The document closes without keeping its changes: nothing of it to restore."""
+        self.stop()
+        self.entries.discard()
+
+    def stop(self) -> None:
+        """Stop listening to the editor (its document is closing); the journal stays."""
+        self._timer.stop()
+        if self._stopped:
+            return
+        self._stopped = True
+        with contextlib.suppress(RuntimeError, TypeError):  # an editor already gone
+            text_document = self.editor.document()
+            text_document.contentsChange.disconnect(self._on_contents_change)
+            text_document.modificationChanged.disconnect(self._on_modification_changed)
+
     def close(self) -> None:
+        """Stop, and close the journal too (the window's last document)."""
         self._timer.stop()
         self.journal.close()
 

@@ -1,38 +1,43 @@
-"""The main window: the editor, the Next tokens pane, the Sampling panel, the status bar.
+"""The main window: the documents' tabs, the Next tokens pane, the Sampling panel, the
+project list, the status bar.
 
 The window composes small controllers, each with one job: `ModelController` loads
 models (and again when the engine's process dies), `GenerationController` streams
-continuations, `PaneController` keeps the pane on the cursor, `FileController` owns the
-document's file, `HotExit` its journal. The window builds the widgets, wires the parts,
-and shows their messages; it never runs model code.
+continuations, `PaneController` keeps the pane on the cursor. Each tab is a
+`DocumentView` (its editor, `FileController`, passages and `HotExit` journal);
+`Documents` opens, closes and restores them and `ActiveDocument` moves the single parts
+onto the active one. The window builds the widgets, wires the parts, and shows their
+messages; it never runs model code.
 """
 
 from __future__ import annotations
 
-import html
 import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QCloseEvent, QGuiApplication
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QDockWidget,
     QFrame,
     QMainWindow,
-    QMessageBox,
     QVBoxLayout,
     QWidget,
 )
 
-from writer_app.diagnostics import diagnostics_text
 from writer_app.documents.journal import Journal, JournalEntry
 from writer_app.presets import Presets
 from writer_app.settings import Settings
+from writer_app.ui import about
 from writer_app.ui import capabilities as gates
+from writer_app.ui.active_document import ActiveDocument
 from writer_app.ui.alternatives import ContinueThree
 from writer_app.ui.completion import CompletionController
+from writer_app.ui.document_tabs import DocumentTabs
+from writer_app.ui.document_view import DocumentView
+from writer_app.ui.documents import Documents
 from writer_app.ui.editor import WriterEditor
 from writer_app.ui.engine_menu import EngineMenu
 from writer_app.ui.features import install_features
@@ -43,10 +48,11 @@ from writer_app.ui.hot_exit import HotExit
 from writer_app.ui.instructions import InstructionsField
 from writer_app.ui.menus import build_menus
 from writer_app.ui.model_access import ModelAccess
-from writer_app.ui.model_control import ModelController, describe_backend
+from writer_app.ui.model_control import ModelController
 from writer_app.ui.pane_refresh import PaneController
 from writer_app.ui.preferences import Preferences
-from writer_app.ui.probabilities import ProbabilityController, VersionList
+from writer_app.ui.probabilities import ProbabilityActions, ProbabilityController, VersionList
+from writer_app.ui.project_panel import ProjectPanel
 from writer_app.ui.sampling_panel import SamplingPanel
 from writer_app.ui.secrets import KeyStore
 from writer_app.ui.servers import ServerController
@@ -83,7 +89,7 @@ class MainWindow(QMainWindow):
         self.settings = settings or Settings.load()
         self.window_state = WindowState(state_path)
         self.tasks = TaskSet()
-        self._closing = False
+        self.closing = False
         self.setObjectName("mainWindow")
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks
                             | QMainWindow.DockOption.AllowTabbedDocks)
@@ -95,20 +101,54 @@ class MainWindow(QMainWindow):
         self.features = install_features(self)
         self.resize(1280, 820)
         self.window_state.restore(self, self.instructions)
-        self._show_path(None)
-        self._update_actions()
+        self.project.setVisible(self.project.folder is not None)
+        self.show_path(None)
+        self.update_actions()
         self.editor.setFocus()  # typing goes to the document from the first key
         self.editorChanged.emit(self.editor)
 
     def editors(self) -> list[WriterEditor]:
         """Every open document's editor, the active one included."""
-        return [self.editor]
+        return [view.editor for view in self.tabs.views()]
+
+    @property
+    def documents(self) -> list[DocumentView]:
+        """Every open document (editor, files, hot exit, path), in tab order."""
+        return self.tabs.views()
+
+    def open_tab_count(self) -> int:
+        return self.tabs.count()
+
+    def switch_to(self, index: int) -> None:
+        self.tabs.setCurrentIndex(index)
+
+    # The active document's parts: what a single-document window called by these names.
+    @property
+    def view(self) -> DocumentView:
+        return self.tabs.current_view()
+
+    @property
+    def editor(self) -> WriterEditor:
+        return self.tabs.current_view().editor
+
+    @property
+    def files(self) -> FileController:
+        return self.tabs.current_view().files
+
+    @property
+    def hot_exit(self) -> HotExit:
+        return self.tabs.current_view().hot_exit
+
+    @property
+    def probabilities(self) -> ProbabilityController:
+        return self.tabs.current_view().probabilities
 
     # ---- building ---------------------------------------------------------------------------
 
     def _build_widgets(self) -> None:
-        self.editor = WriterEditor(font_family=self.settings.get("editor.font_family"),
-                                   font_size=self.settings.get("editor.font_size"))
+        self.tabs = DocumentTabs()
+        self.tabs.set_writing_font(self.settings.get("editor.font_family"),
+                                   self.settings.get("editor.font_size"))
         self.message_bar = MessageBar()
         self.instructions = InstructionsField()
         rule = QFrame()
@@ -122,8 +162,10 @@ class MainWindow(QMainWindow):
         layout.setSpacing(0)
         for widget in (self.message_bar, self.instructions, rule):
             layout.addWidget(widget)
-        layout.addWidget(self.editor, 1)
+        layout.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
+        self.project = ProjectPanel(self)  # hidden until a folder is opened
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.project)
 
         self.pane = NextTokensPane()
         self.pane_dock = self._dock(self.tr("Next tokens"), "nextTokensDock", self.pane)
@@ -154,13 +196,17 @@ class MainWindow(QMainWindow):
                                         self.tasks, self, self._keys)
         self.engine_menu = EngineMenu(self.worker, self.models, self.settings, self.tasks,
                                       self.servers.disconnect, self)
-        self.files = FileController(self.editor, self, self, self.instructions.set_text)
+        self.journal = journal or Journal()
+        self.probability_actions = ProbabilityActions(self)
+        self.active = ActiveDocument(self)
+        self.document_list = Documents(self, self.tabs, self.journal, self.project,
+                                       self.active.make_view, self.active.stop_generation_in)
+        self.tabs.add(self.active.make_view())
         self.preferences = Preferences(self, self.settings, self.presets, self.editor,
-                                       self.sampling, self, self.files.reopen_with)
-        self.probabilities = ProbabilityController(self.editor, self.continue_text,
-                                                   lambda: self.is_generating, parent=self)
-        self.versions_dock = self._dock(self.tr("Versions"), "versionsDock",
-                                        VersionList(self.probabilities))
+                                       self.sampling, self,
+                                       lambda encoding: self.files.reopen_with(encoding))
+        self.versions_list = VersionList(self.probabilities)
+        self.versions_dock = self._dock(self.tr("Versions"), "versionsDock", self.versions_list)
         self.versions_dock.hide()
         self.generation = GenerationController(
             self.editor, self.worker, self.live_params, self.instructions.text, self.pane,
@@ -171,14 +217,15 @@ class MainWindow(QMainWindow):
             self.editor, self.pane, self.worker, self.live_params, self.instructions.text,
             self.indicators, self.tasks, top_n, self.settings.get("pane.delay_ms") / 1000,
             may_ask=lambda: self.model_info is not None or self.is_loading,
-            busy=lambda: self.is_generating, parent=self)
+            busy=lambda: self.generation.generating_editor is self.editor, parent=self)
         access = ModelAccess(self.worker, self.live_params.get, self.instructions.text,
                              self.tasks.spawn, lambda: self.is_generating)
         self.completion = CompletionController(self.editor, access, self.settings, parent=self)
         self.continue_three = ContinueThree(self.editor, access, self.probabilities,
                                             parent=self)
-        self.hot_exit = HotExit(self.editor, self.files.document, self._journal_details,
-                                self.files.restore_unsaved, journal, parent=self)
+
+    def project_changed(self) -> None:
+        self.show_path(self.path)
 
     def _name_parts(self) -> None:
         """The status bar's widgets and the actions, under the names tests and tools use."""
@@ -197,31 +244,27 @@ class MainWindow(QMainWindow):
         self.save_action = actions.save
         self.insert_actions = actions.insert
 
-    def _journal_details(self) -> dict[str, Any]:
+    def journal_details(self) -> dict[str, Any]:
         return {"instructions": self.instructions.field.toPlainText()}
 
     def _connect(self) -> None:
         pane = self.pane_control
-        self.editor.textChanged.connect(pane.on_text_or_cursor_changed)
-        self.editor.cursorPositionChanged.connect(pane.on_text_or_cursor_changed)
-        self.editor.cursorPositionChanged.connect(self.hot_exit.note_change)
-        self.editor.document().modificationChanged.connect(self.setWindowModified)
+        self.probability_actions.target = self.probabilities
+        self.generation.watch(self.editor)
+        self.tabs.currentChanged.connect(self.active.on_switched)
         self.instructions.changed.connect(pane.on_text_or_cursor_changed)
-        self.instructions.changed.connect(self.hot_exit.note_change)
+        self.instructions.changed.connect(lambda: self.hot_exit.note_change())
         self.sampling.paramsChanged.connect(pane.on_params_changed)
         self.pane.tokenChosen.connect(pane.insert_token)
         pane.updated.connect(self.paneUpdated)
         self.models.loaded.connect(self._on_model_loaded)
         self.models.loadFailed.connect(self.modelLoadFailed)
-        self.models.loadFailed.connect(lambda _message: self._update_actions())
+        self.models.loadFailed.connect(lambda _message: self.update_actions())
         self.models.lost.connect(self._on_model_lost)
         self.generation.stateChanged.connect(self._on_generation_state)
-        self.generation.finished.connect(self.probabilities.finish)  # before the news
         self.generation.finished.connect(self._on_generation_finished)
-        self.files.pathChanged.connect(self._show_path)
         self.completion.message.connect(lambda text: self.show_status(text, 5000))
         self.continue_three.message.connect(lambda text: self.show_status(text))
-        self.probabilities.message.connect(lambda text: self.show_status(text, 5000))
 
     # ---- what the parts report (the MessageSink) --------------------------------------------
 
@@ -256,35 +299,37 @@ class MainWindow(QMainWindow):
 
     def _on_model_loaded(self, info: ModelInfo) -> None:
         gates.apply_to_window(self, info.capabilities)
-        self.editor.set_model_reach(info.context_window * CHARACTERS_PER_TOKEN)
+        self.tabs.set_model_reach(info.context_window * CHARACTERS_PER_TOKEN)
         self.message_bar.clear_topic("generation")  # a failed generation's cause is gone
         self.pane_control.forget_logits()
-        self._update_actions()
+        self.update_actions()
         self.modelLoaded.emit(info)
         self.pane_control.refresh(delay=0)
 
     def _on_model_lost(self) -> None:
         self.pane_control.forget_logits()
-        self._update_actions()
+        self.update_actions()
 
     def _on_generation_state(self) -> None:
         if self.is_generating:
             self.pane_control.cancel()
             self.pane_control.forget_logits()
-        self._update_actions()
+        self.update_actions()
 
     def _on_generation_finished(self, summary: Any) -> None:
-        if self._closing:
+        if self.closing:
             return
         self.generationFinished.emit(summary)
         self.pane_control.refresh(delay=0)
 
-    def _show_path(self, path: Path | None) -> None:
+    def show_path(self, path: Path | None) -> None:
         name = path.name if path is not None else self.tr("Untitled")
-        self.setWindowTitle(f"{name}[*] — {APP_TITLE}")
+        folder = self.project.folder
+        project = f" — {folder.name}" if folder is not None else ""
+        self.setWindowTitle(f"{name}[*]{project} — {APP_TITLE}")
         self.setWindowFilePath(str(path) if path else "")
 
-    def _update_actions(self) -> None:
+    def update_actions(self) -> None:
         actions = getattr(self, "actions_", None)
         if actions is None:
             return
@@ -323,7 +368,7 @@ class MainWindow(QMainWindow):
     def load_model(self, spec: str, device: str | None = None, dtype: str | None = None) -> None:
         """Load in the background; the editor stays usable, the old model stays on failure."""
         self.models.load(spec, device, dtype)
-        self._update_actions()
+        self.update_actions()
 
     def continue_text(self) -> None:
         self.generation.continue_text()
@@ -344,10 +389,19 @@ class MainWindow(QMainWindow):
         self.pane_control.insert_token(token)
 
     def open_path(self, path: str | Path, encoding: str | None = None) -> bool:
-        return self.files.open_path(path, encoding)
+        """Open in a tab (the file's own tab if it is open already)."""
+        return self.document_list.open_path(path, encoding)
 
     def new_document(self) -> None:
-        self.files.new_document()
+        self.document_list.new_document()
+
+    def close_document(self) -> bool:
+        return self.document_list.close_tab()
+
+    def restore_session(self) -> None:
+        """At start: the last session's documents (if the setting says so) and every
+        document's unsaved text a hot-exit close or a crash left."""
+        self.document_list.restore(bool(self.settings.get("session.reopen_documents")))
 
     def save(self) -> bool:
         return self.files.save()
@@ -365,26 +419,13 @@ class MainWindow(QMainWindow):
         return self.files.confirm_discard()
 
     def show_about(self) -> None:
-        box = QMessageBox(QMessageBox.Icon.Information, self.tr("About Writer"),
-                          self.tr("Writer — write with a local language model at your side."),
-                          QMessageBox.StandardButton.Close, self)
-        box.setInformativeText(html.escape(self._diagnostics()).replace("\n", "<br>"))
-        box.setWindowModality(Qt.WindowModality.NonModal)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.show()
+        about.show_about(self)
 
     def copy_diagnostics(self) -> None:
-        QGuiApplication.clipboard().setText(self._diagnostics())
-        self.show_status(self.tr("Diagnostics copied to the clipboard"), 4000)
+        about.copy_diagnostics(self)
 
     def _diagnostics(self) -> str:
-        info = self.model_info
-        if info is None:
-            return diagnostics_text(backends=self.engine_menu.available)
-        return diagnostics_text(info.name, info.device, info.precision or info.dtype,
-                                backend=describe_backend(info, self.models.request),
-                                backend_note=info.backend_note,
-                                backends=self.engine_menu.available)
+        return about.diagnostics(self)
 
     # ---- closing ----------------------------------------------------------------------------
 
@@ -397,28 +438,27 @@ class MainWindow(QMainWindow):
             log.warning("Could not save the settings: %s", error)
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        modified = self.editor.document().isModified()
-        if modified and self.settings.get("files.hot_exit"):
-            if not self.hot_exit.keep_for_next_start() and not self.confirm_discard():
-                event.ignore()  # the journal could not be written: ask as usual
-                return
-        elif not self.confirm_discard():
-            event.ignore()
+        if not self.document_list.keep_all_for_exit(bool(self.settings.get("files.hot_exit"))):
+            event.ignore()  # the user cancelled (or a journal could not be written)
             return
+        self.document_list.save_session()
         self._save_state()
         self.shut_down()
         super().closeEvent(event)
 
     def shut_down(self) -> None:
         """Stop every flow and the engine thread (idempotent)."""
-        self._closing = True
+        self.closing = True
         self.models.shut_down()
         self.generation.shut_down()
         self.pane_control.shut_down()
-        self.files.shut_down()
         self.completion.shut_down()
-        self.probabilities.shut_down()
-        self.hot_exit.close()
+        self.project.shut_down()
+        for view in self.tabs.views():
+            view.files.shut_down()
+            view.probabilities.shut_down()
+            view.hot_exit.stop()
+        self.journal.close()
         self.tasks.cancel_all()
         if not self.worker.shutdown(timeout=15):
             log.warning("The engine thread did not stop in time")

@@ -61,14 +61,26 @@ def build_menus(window: MainWindow) -> WindowActions:
     """Menus and the toolbar for `window`, whose parts (files, models, generation, ...)
     are built already."""
     pixmap = QStyle.StandardPixmap
-    files, models = window.files, window.models
+    models = window.models
 
     def act(text: str, slot: Callable[[], Any], *shortcuts: Any, tip: str = "",
             icon: QStyle.StandardPixmap | None = None) -> QAction:
         return make_action(window, text, slot, tuple(shortcuts), tip, icon)
 
     standard = QKeySequence.StandardKey
-    open_action = act(translate("MainWindow", "&Open…"), files.open_dialog, standard.Open)
+    documents = window.document_list
+    open_action = act(translate("MainWindow", "&Open…"), documents.open_dialog, standard.Open)
+    open_folder = act(translate("Documents", "Open &Folder as Project…"),
+                      documents.open_folder_dialog, "Ctrl+Shift+O",
+                      tip=translate("Documents", "List a folder's text files at the side, "
+                                    "to open each chapter in a tab"))
+    close_project = act(translate("Documents", "Close &Project"), documents.close_project)
+    close_tab = act(translate("Documents", "&Close Tab"), window.close_document,
+                    standard.Close)
+    next_tab = act(translate("Documents", "Next Tab"), lambda: documents.switch(1),
+                   "Ctrl+Tab", "Ctrl+PgDown")
+    previous_tab = act(translate("Documents", "Previous Tab"), lambda: documents.switch(-1),
+                       "Ctrl+Shift+Tab", "Ctrl+PgUp")
     save = act(translate("MainWindow", "&Save"), window.save, standard.Save)
     save_as = act(translate("MainWindow", "Save &As…"), window.save_as, "Ctrl+Shift+S")
     new = act(translate("MainWindow", "&New"), window.new_document, standard.New)
@@ -106,15 +118,21 @@ def build_menus(window: MainWindow) -> WindowActions:
     file_menu = menus.addMenu(translate("MainWindow", "&File"))
     file_menu.addActions([new, open_action])
     recent_menu = file_menu.addMenu(translate("MainWindow", "Open &Recent"))
-    recent_menu.aboutToShow.connect(lambda: files.fill_recent_menu(recent_menu))
+    recent_menu.aboutToShow.connect(lambda: window.files.fill_recent_menu(recent_menu))
+    file_menu.addActions([open_folder, close_project])
+    file_menu.addSeparator()
     file_menu.addActions([save, save_as])
     file_menu.addMenu(window.preferences.encoding_menu())
+    file_menu.addSeparator()
+    file_menu.addActions([close_tab, next_tab, previous_tab])
     file_menu.addSeparator()
     file_menu.addAction(quit_action)
 
     edit_menu = menus.addMenu(translate("MainWindow", "&Edit"))
-    undo = act(translate("MainWindow", "&Undo"), window.editor.undo, QKeySequence.StandardKey.Undo)
-    redo = act(translate("MainWindow", "&Redo"), window.editor.redo, QKeySequence.StandardKey.Redo)
+    undo = act(translate("MainWindow", "&Undo"), lambda: window.editor.undo(),
+               QKeySequence.StandardKey.Undo)
+    redo = act(translate("MainWindow", "&Redo"), lambda: window.editor.redo(),
+               QKeySequence.StandardKey.Redo)
     for action in (undo, redo):
         action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)  # the editor's own
     edit_menu.addActions([undo, redo])
@@ -143,6 +161,7 @@ def build_menus(window: MainWindow) -> WindowActions:
     view_menu = menus.addMenu(translate("MainWindow", "&View"))
     view_menu.addAction(window.pane_dock.toggleViewAction())
     view_menu.addAction(window.sampling_dock.toggleViewAction())
+    view_menu.addAction(window.project.toggleViewAction())
     view_menu.addSeparator()
     view_menu.addActions(window.preferences.zoom_actions())
     view_menu.addMenu(window.preferences.theme_menu())

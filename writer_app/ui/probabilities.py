@@ -9,11 +9,12 @@ and picking one replaces the token and regenerates the rest of its passage.
 
 from __future__ import annotations
 
+import contextlib
 import html
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QPoint, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QPoint, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QColor,
@@ -49,8 +50,41 @@ def colour_for(prob: float) -> QColor:
     return colour
 
 
+def _tr(text: str) -> str:
+    """The shared actions keep the controller's translation context."""
+    return QCoreApplication.translate("ProbabilityController", text)
+
+
 def _units(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
+
+
+class ProbabilityActions(QObject):
+    """The View menu's colouring and version actions, one set for every document:
+    colouring is a choice for all of them, Previous / Next Version act on `target` (the
+    active document's controller)."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.target: ProbabilityController | None = None
+        self.colour_action = QAction(_tr("Colour by &Probability"), parent, checkable=True)
+        self.colour_action.setToolTip(_tr(
+            "Tint generated text by how likely the model found each token"))
+        self.previous_action = QAction(_tr("P&revious Version"), parent)
+        self.previous_action.setShortcut(QKeySequence(PREVIOUS_VERSION_SHORTCUT))
+        self.previous_action.triggered.connect(lambda _checked=False: self._switch(-1))
+        self.next_action = QAction(_tr("&Next Version"), parent)
+        self.next_action.setShortcut(QKeySequence(NEXT_VERSION_SHORTCUT))
+        self.next_action.triggered.connect(lambda _checked=False: self._switch(1))
+        for action in (self.previous_action, self.next_action):
+            action.setToolTip(_tr("Show another version of the generated passage at the "
+                                  "cursor; every continuation, retry and pick is kept"))
+            if isinstance(parent, QWidget):
+                parent.addAction(action)
+
+    def _switch(self, step: int) -> None:
+        if self.target is not None:
+            self.target.switch(step)
 
 
 class ProbabilityController(QObject):
@@ -68,7 +102,8 @@ class ProbabilityController(QObject):
     message = Signal(str)
 
     def __init__(self, editor: WriterEditor, continue_text: Callable[[], None],
-                 busy: Callable[[], bool], parent: QObject | None = None) -> None:
+                 busy: Callable[[], bool], parent: QObject | None = None,
+                 shared: ProbabilityActions | None = None) -> None:
         super().__init__(parent)
         self.editor = editor
         self._listening = True
@@ -84,21 +119,14 @@ class ProbabilityController(QObject):
         self._refresh.setSingleShot(True)
         self._refresh.setInterval(30)
         self._refresh.timeout.connect(self.recolour)
-        self.colour_action = QAction(self.tr("Colour by &Probability"), parent, checkable=True)
-        self.colour_action.setToolTip(self.tr(
-            "Tint generated text by how likely the model found each token"))
-        self.colour_action.toggled.connect(lambda _on: self.recolour())
-        self.previous_action = QAction(self.tr("P&revious Version"), parent)
-        self.previous_action.setShortcut(QKeySequence(PREVIOUS_VERSION_SHORTCUT))
-        self.previous_action.triggered.connect(lambda _checked=False: self.switch(-1))
-        self.next_action = QAction(self.tr("&Next Version"), parent)
-        self.next_action.setShortcut(QKeySequence(NEXT_VERSION_SHORTCUT))
-        self.next_action.triggered.connect(lambda _checked=False: self.switch(1))
-        for action in (self.previous_action, self.next_action):
-            action.setToolTip(self.tr("Show another version of the generated passage at the "
-                                      "cursor; every continuation, retry and pick is kept"))
-            if isinstance(parent, QWidget):
-                parent.addAction(action)
+        if shared is None:  # a controller on its own: the actions act on it
+            shared = ProbabilityActions(parent)
+            shared.target = self
+        self.shared = shared
+        self.colour_action = shared.colour_action
+        self.previous_action = shared.previous_action
+        self.next_action = shared.next_action
+        self.colour_action.toggled.connect(self._on_colour_toggled)
         editor.document().contentsChange.connect(self._on_contents_change)
         self._viewport = editor.viewport()  # kept: asking a dying editor for it crashes
         self._viewport.installEventFilter(self)
@@ -207,6 +235,9 @@ class ProbabilityController(QObject):
             self.passages.edited(position, removed, added)
             self._schedule()
 
+    def _on_colour_toggled(self, _on: bool) -> None:
+        self.recolour()
+
     def _schedule(self) -> None:
         if self.colour_action.isChecked():
             self._refresh.start()
@@ -314,6 +345,9 @@ class ProbabilityController(QObject):
             return
         self._listening = False
         self._refresh.stop()
+        self.colour_action.toggled.disconnect(self._on_colour_toggled)
+        if self.shared.target is self:
+            self.shared.target = None
         self._viewport.removeEventFilter(self)
         self.editor.remove_context_menu_part(self._add_to_context_menu)
         self.editor.document().contentsChange.disconnect(self._on_contents_change)
@@ -329,10 +363,27 @@ class VersionList(QListWidget):
         self.setWordWrap(True)
         self.setToolTip(self.tr("Every version of the generated passage at the cursor "
                                 "(Alt+Left / Alt+Right step through them)"))
-        controller.versionsChanged.connect(self.refresh)
-        controller.editor.cursorPositionChanged.connect(self.refresh)
         self.itemActivated.connect(self._chosen)
         self.itemClicked.connect(self._chosen)
+        self._follow(controller, True)
+        self.refresh()
+
+    def _follow(self, controller: ProbabilityController, on: bool) -> None:
+        if on:
+            controller.versionsChanged.connect(self.refresh)
+            controller.editor.cursorPositionChanged.connect(self.refresh)
+            return
+        with contextlib.suppress(RuntimeError, TypeError):  # an editor already gone
+            controller.versionsChanged.disconnect(self.refresh)
+            controller.editor.cursorPositionChanged.disconnect(self.refresh)
+
+    def set_controller(self, controller: ProbabilityController) -> None:
+        """Show the versions of another document (the active one)."""
+        if controller is self.controller:
+            return
+        self._follow(self.controller, False)
+        self.controller = controller
+        self._follow(controller, True)
         self.refresh()
 
     def refresh(self) -> None:
