@@ -71,11 +71,11 @@ def run_gui(path: str | None = None, model: str | None = None, device: str | Non
     engine.start()  # its process imports torch while the window is built
     window = MainWindow(engine, settings)
     previous_hook = install_excepthook(lambda: window)
+    # The last session's documents (session.reopen_documents) and every document's
+    # unsaved text a hot-exit close or a crash left, each in its own tab; then `path`.
+    window.restore_session()
     if path:
-        if window.open_path(path):  # a file that could not be opened has no orphan to restore
-            window.hot_exit.restore_orphan(only_path=window.path)
-    else:
-        window.hot_exit.restore_orphan()
+        window.open_path(path)
     window.show()
     loop.call_soon(start_model, window, model, device, dtype, server)  # after the first paint
     signal.signal(signal.SIGINT, lambda *_: window.close())  # Ctrl+C in a terminal

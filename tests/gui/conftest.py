@@ -130,7 +130,8 @@ def make_window(qtbot, running_loop, tiny_loaded, tmp_path) -> Iterator[Callable
 
     yield make
     for window in windows:
-        window.editor.document().setModified(False)
+        for editor in window.editors():  # every tab: nothing to ask or keep at the close
+            editor.document().setModified(False)
         window.close()
         window.shut_down()
         window.deleteLater()

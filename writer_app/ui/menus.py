@@ -76,7 +76,7 @@ def build_menus(window: MainWindow) -> WindowActions:
                                     "to open each chapter in a tab"))
     close_project = act(translate("Documents", "Close &Project"), documents.close_project)
     close_tab = act(translate("Documents", "&Close Tab"), window.close_document,
-                    standard.Close)
+                    "Ctrl+W", "Ctrl+F4")
     next_tab = act(translate("Documents", "Next Tab"), lambda: documents.switch(1),
                    "Ctrl+Tab", "Ctrl+PgDown")
     previous_tab = act(translate("Documents", "Previous Tab"), lambda: documents.switch(-1),
