@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEasingCurve, QEvent, QObject, QPropertyAnimation, Qt, QTimer
-from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QDockWidget,
     QFrame,
@@ -63,9 +63,6 @@ class FocusMode(QObject):
         self.hint = QLabel(self.tr("Press F11 or Esc to leave focus mode"), window)
         self.hint.setObjectName("focusHint")
         self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.hint.setStyleSheet("QLabel#focusHint { background: palette(tooltip-base); "
-                                "color: palette(tooltip-text); border-radius: 6px; "
-                                "padding: 6px 14px; }")
         self._opacity = QGraphicsOpacityEffect(self.hint)
         self.hint.setGraphicsEffect(self._opacity)
         self.hint.hide()
@@ -148,6 +145,11 @@ class FocusMode(QObject):
     def _show_hint(self) -> None:
         self._fade.stop()
         self._opacity.setOpacity(1.0)
+        palette = self.window.palette()  # the theme now (a style sheet's palette() is not)
+        back = palette.color(QPalette.ColorRole.ToolTipBase).name()
+        fore = palette.color(QPalette.ColorRole.ToolTipText).name()
+        self.hint.setStyleSheet(f"QLabel#focusHint {{ background: {back}; color: {fore};"
+                                " border-radius: 6px; padding: 6px 14px; }")
         self.hint.adjustSize()
         self._place_hint()
         self.hint.show()

@@ -53,15 +53,17 @@ class SpacedDocumentLayout(QPlainTextDocumentLayout):
         if not count:
             return rect
         first = layout.lineAt(0)
-        if abs(first.y() - self._lead(first.height())) < 0.01:
-            return rect  # spaced already (Qt lays a block out again from y = 0)
-        y = 0.0
-        for index in range(count):
-            line = layout.lineAt(index)
-            height = line.height()
-            line.setPosition(QPointF(line.x(), y + self._lead(height)))
-            y += height * self.line_spacing
-        return super().blockBoundingRect(block)
+        if abs(first.y() - self._lead(first.height())) >= 0.01:  # (re)laid out from y = 0
+            y = 0.0
+            for index in range(count):
+                line = layout.lineAt(index)
+                height = line.height()
+                line.setPosition(QPointF(line.x(), y + self._lead(height)))
+                y += height * self.line_spacing
+            rect = super().blockBoundingRect(block)
+        # Qt's rectangle ends at the last line's glyphs: add the space below them.
+        rect.setHeight(rect.height() + self._lead(layout.lineAt(count - 1).height()))
+        return rect
 
     def _lead(self, height: float) -> float:
         return height * (self.line_spacing - 1.0) / 2
