@@ -21,6 +21,7 @@ it touched, whatever the document's size.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import sys
@@ -86,6 +87,7 @@ _LONE = re.compile(f"[{_EXTENDING_BMP}{_EXTENDING_ASTRAL}]")
 # A character ZERO WIDTH JOINER glues to the one before it (the 👩 of 👨‍👩).
 _JOINED = re.compile(f"(?<=\u200d)[^\\s{_EXTENDING_BMP}{_EXTENDING_ASTRAL}]")
 _PARAGRAPH_BREAKS = re.compile("[\n\r\u2029]")
+CACHED_LENGTH = 20_000  # paragraphs longer than this are counted each time
 
 
 class Counts(NamedTuple):
@@ -144,6 +146,18 @@ def _astral_words(run: re.Match[str]) -> str:
     """Characters beyond the BMP as the word pattern should see them: a Han character
     splits words (it is a word of its own), a mark joins."""
     return _MARKS_ASTRAL.sub("", _CJK_ASTRAL.sub(" ", run.group()))
+
+
+@functools.lru_cache(maxsize=4096)
+def _count_cached(text: str) -> Counts:
+    return count_paragraph(text)
+
+
+def count_block(text: str) -> Counts:
+    """`count_paragraph` remembering the last few thousand paragraphs: a paragraph whose
+    text comes back (an undo, a highlighter marking it changed, a repeated line) is not
+    counted again. Long ones are not kept, so the memory stays small."""
+    return _count_cached(text) if len(text) <= CACHED_LENGTH else count_paragraph(text)
 
 
 def count_text(text: str) -> Counts:
