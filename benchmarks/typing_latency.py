@@ -3,6 +3,7 @@ journal has the edit on disk:
 
     python -m benchmarks.typing_latency [--size-mb 10] [--reference-kb 10] [--keys 150]
                                         [--interval-ms 60] [--in-process]
+                                        [--without counts,spelling]
 
 The real MainWindow (offscreen unless a display is set) with the engine in its own
 process on a tiny random model (the one the tests use), so the next-token pane answers
@@ -12,6 +13,10 @@ long enough for the pane to refresh. A key's latency runs from the moment it was
 key that arrives while the GUI thread is busy waits, as a real one would) to the
 editor's next paint. A small reference document is measured in the same run. Target:
 p99 ≤ 16 ms, journal ≤ 1 s. Figures are printed, never asserted.
+
+The window is measured as built, with the editor's features on as their settings default
+(word counts and spelling are on); `--without` turns some off, and the report names the
+features that were on.
 """
 
 from __future__ import annotations
@@ -36,6 +41,8 @@ PAINT_TIMEOUT_S = 2.0  # a key with no repaint within this long counts as missin
 JOURNAL_TIMEOUT_S = 10.0
 SPIN_S = 0.010  # a Qt timer may wake a few ms late: the last 10 ms before a key are spun
 TYPED = "The tide came in slowly over the flats. 潮水慢慢地涨上来，淹没了沙滩。 "
+# Features whose setting turns them off: --without's choices.
+SWITCHABLE = {"counts": "counts.enabled", "spelling": "spelling.enabled"}
 
 
 @dataclass
@@ -223,24 +230,29 @@ async def measure(args: argparse.Namespace, home: Path, model: Path) -> list[Run
     loader = functools.partial(load_with_engine, remember=False)  # the recent list stays
     worker = EngineWorker(EngineHost(loader)) if args.in_process \
         else EngineWorker(loader=loader)
-    window = MainWindow(worker, Settings(path=home / "settings.json"),
-                        state_path=home / "window.ini")
+    settings = Settings(path=home / "settings.json")
+    for feature in args.without:
+        settings.set(SWITCHABLE[feature], False)
+    window = MainWindow(worker, settings, state_path=home / "window.ini")
     window.show()
+    progress("features: " + describe_features(window))
     journal = JournalWatch(Path(window.hot_exit.journal.folder))
     runs: list[Run] = []
     try:
         window.load_model(str(model))
         await wait_until(lambda: not window.is_loading, timeout=120)
-        clock = PaintClock(window.editor.viewport())
         sizes = [("reference", args.reference_kb * 1000), ("large", int(args.size_mb * 1e6))]
         for label, size in sizes:
             path = home / f"{label}.txt"  # outside WRITER_HOME, where the journal is sought
             path.write_text(make_document(size), encoding="utf-8")
-            window.editor.document().setModified(False)
+            for editor in window.editors():
+                editor.document().setModified(False)
             started = time.perf_counter()
             window.open_path(path)
             name = f"{size / 1e6:.1f} MB" if size >= 1e6 else f"{size / 1e3:.0f} KB"
             progress(f"{name}: opened in {time.perf_counter() - started:.1f} s")
+            counted = asyncio.ensure_future(counts_ready(window, name, started))
+            clock = PaintClock(window.editor.viewport())  # the document's own (a new tab)
             for position in ("end", "middle"):
                 cursor = window.editor.textCursor()
                 if position == "end":
@@ -254,12 +266,34 @@ async def measure(args: argparse.Namespace, home: Path, model: Path) -> list[Run
                 await type_bursts(window, clock, run, journal, args)
                 runs.append(run)
                 progress(f"{name}, {position}: p99 {percentile(run.latencies_ms, 0.99):.1f} ms")
-        clock.remove()
+            clock.remove()
+            counted.cancel()
     finally:
-        window.editor.document().setModified(False)
+        for editor in window.editors():
+            editor.document().setModified(False)
         window.close()
         window.shut_down()
     return runs
+
+
+def describe_features(window: Any) -> str:
+    """The editor's features installed, and which of the switchable ones are on."""
+    installed = sorted(getattr(window, "features", {}))
+    switched = [f"{feature} {'on' if window.settings.get(setting) else 'off'}"
+                for feature, setting in SWITCHABLE.items()]
+    return ", ".join(switched) + f" (installed: {', '.join(installed) or 'none'})"
+
+
+async def counts_ready(window: Any, name: str, started: float) -> None:
+    """Say when the word counts of a document just opened are complete (they are counted
+    a slice at a time while the benchmark types)."""
+    counts = getattr(window, "features", {}).get("counts")
+    if counts is None or not counts.enabled:
+        return
+    counter = counts.state().counter
+    if await wait_until(lambda: counter.ready, timeout=600, step=0.05):
+        progress(f"{name}: word counts complete {time.perf_counter() - started:.1f} s "
+                 "after opening")
 
 
 def report(runs: list[Run]) -> None:
@@ -312,7 +346,19 @@ def build_parser() -> argparse.ArgumentParser:
                         help="after each burst, for the pane to refresh (default %(default)s)")
     parser.add_argument("--in-process", action="store_true",
                         help="run the engine on a thread of the window's process")
+    parser.add_argument("--without", type=features_list, default=[],
+                        help="features to turn off, comma-separated: "
+                             f"{', '.join(SWITCHABLE)} (default: none, as the window is built)")
     return parser
+
+
+def features_list(text: str) -> list[str]:
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = [name for name in names if name not in SWITCHABLE]
+    if unknown:
+        raise argparse.ArgumentTypeError(
+            f"unknown feature {unknown[0]!r}: choose from {', '.join(SWITCHABLE)}")
+    return names
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -336,6 +382,8 @@ def main(argv: list[str] | None = None) -> int:
     with loop:
         runs = loop.run_until_complete(measure(args, home, model))
     report(runs)
+    print(f"features: {', '.join(f'{f} off' for f in args.without) or 'all on'}"
+          f" ({', '.join(f'{f} on' for f in SWITCHABLE if f not in args.without) or 'none'})")
     return 0
 
 
