@@ -16,8 +16,8 @@ VIRIDIS = ("#440154", "#472d7b", "#3b528b", "#2c728e", "#21918c", "#28ae80", "#5
            "#addc30", "#fde725")
 # The part of the ramp used on each kind of page: on white the dark part (every colour
 # at least 3:1 against the page), on a dark page the light part (likewise).
-LIGHT_SEGMENT = (0.0, 0.55)
-DARK_SEGMENT = (0.42, 1.0)
+LIGHT_SEGMENT = (0.0, 0.5)
+DARK_SEGMENT = (0.46, 1.0)
 GHOST_CONTRAST = 3.0  # WCAG's floor for large or secondary text; ghost text must pass it
 
 
