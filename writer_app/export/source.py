@@ -39,15 +39,22 @@ def inline_text(markdown: str) -> str:
 
 
 def is_mostly_cjk(text: str, sample: int = 4000) -> bool:
-    """Whether most letters in (the start of) the text are Chinese, Japanese or Korean."""
-    letters = cjk = 0
+    """Whether (the start of) the text is mostly Chinese, Japanese or Korean, counted as
+    words are read: each CJK character one word, each run of other letters one word."""
+    cjk = other = 0
+    in_word = False
     for char in text[:sample]:
         if char.isalpha():
-            letters += 1
-            name = unicodedata.name(char, "")
-            if name.startswith(("CJK", "HIRAGANA", "KATAKANA", "HANGUL")):
+            if unicodedata.name(char, "").startswith(("CJK", "HIRAGANA", "KATAKANA",
+                                                      "HANGUL")):
                 cjk += 1
-    return letters > 0 and cjk * 2 >= letters
+                in_word = False
+            else:
+                other += not in_word
+                in_word = True
+        else:
+            in_word = False
+    return cjk > 0 and cjk >= other
 
 
 @dataclass(frozen=True)
