@@ -24,4 +24,7 @@ def install_features(window: MainWindow) -> dict[str, Any]:
     from writer_app.ui import focus_mode
 
     installed["focus"] = focus_mode.install(window)
+    from writer_app.ui import counts
+
+    installed["counts"] = counts.install(window)
     return installed
