@@ -27,4 +27,8 @@ def install_features(window: MainWindow) -> dict[str, Any]:
     from writer_app.ui import counts
 
     installed["counts"] = counts.install(window)
+    from writer_app.ui import export_menu, markdown_layer
+
+    installed["markdown"] = markdown_layer.install(window)
+    installed["export"] = export_menu.install(window)
     return installed
