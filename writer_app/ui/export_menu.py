@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, QLocale, QObject
+from PySide6.QtCore import QLocale, QObject
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog, QMenu
 
@@ -29,10 +29,6 @@ if TYPE_CHECKING:
     from writer_app.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
-
-
-def translate(text: str) -> str:
-    return QCoreApplication.translate("ExportMenu", text)
 
 
 # kind → (suffix, the dialog's filter)
@@ -52,16 +48,16 @@ class ExportMenu(QObject):
         # Asks where to write (None: cancelled). Tests replace it with a path.
         self.ask_path: Callable[[str, Path], Path | None] = self._dialog
         file_menu = window.actions_.menus["file"]
-        self.menu = QMenu(translate("&Export"), file_menu)
+        self.menu = QMenu(self.tr("&Export"), file_menu)
         self.menu.setObjectName("exportMenu")
         self.actions: dict[str, QAction] = {
-            "html": make_action(window, translate("&HTML…"), lambda: self.export("html"),
-                                tip=translate("Write the document as a web page")),
-            "pdf": make_action(window, translate("&PDF…"), lambda: self.export("pdf"),
-                               tip=translate("Write the document as a PDF, ready to print")),
-            "docx": make_action(window, translate("&Word (.docx)…"),
+            "html": make_action(window, self.tr("&HTML…"), lambda: self.export("html"),
+                                tip=self.tr("Write the document as a web page")),
+            "pdf": make_action(window, self.tr("&PDF…"), lambda: self.export("pdf"),
+                               tip=self.tr("Write the document as a PDF, ready to print")),
+            "docx": make_action(window, self.tr("&Word (.docx)…"),
                                 lambda: self.export("docx"),
-                                tip=translate("Write the document as a Word file")),
+                                tip=self.tr("Write the document as a Word file")),
         }
         for kind, action in self.actions.items():
             action.setObjectName(f"export{kind.capitalize()}Action")
@@ -77,14 +73,14 @@ class ExportMenu(QObject):
         language = QLocale.languageToCode(QLocale().language())
         return ExportSource.of(self.window.editor.text(), self.window.path,
                                language if language.isalpha() and language != "C" else "en",
-                               translate("Untitled"))
+                               self.tr("Untitled"))
 
     def default_path(self, kind: str) -> Path:
         """The document's name with the format's suffix, in the document's folder."""
         suffix = FORMATS[kind][0]
         path = self.window.path
         if path is None:
-            return Path.home() / f"{translate('Untitled')}{suffix}"
+            return Path.home() / f"{self.tr('Untitled')}{suffix}"
         return path.with_suffix(suffix)
 
     def export(self, kind: str) -> Path | None:
@@ -108,11 +104,11 @@ class ExportMenu(QObject):
         except Exception as error:  # a library's own error (lxml, Qt): still one line
             log.exception("Export to %s failed", target)
             self.window.show_error(
-                translate("Could not export {name}: {error}").format(name=target.name,
+                self.tr("Could not export {name}: {error}").format(name=target.name,
                                                                      error=error),
-                translate("try another format, or report the problem"))
+                self.tr("try another format, or report the problem"))
             return None
-        self.window.show_status(translate("Exported {name}").format(name=target.name), 5000)
+        self.window.show_status(self.tr("Exported {name}").format(name=target.name), 5000)
         return target
 
     def write(self, kind: str, target: Path) -> None:
@@ -134,15 +130,15 @@ class ExportMenu(QObject):
             same = target.absolute() == own.absolute()
         if same:
             raise WriterError(
-                translate("{name} is the document itself").format(name=target.name),
-                translate("choose another name for the export"))
+                self.tr("{name} is the document itself").format(name=target.name),
+                self.tr("choose another name for the export"))
 
     def _dialog(self, kind: str, suggested: Path) -> Path | None:
-        titles = {"html": translate("Export as HTML"), "pdf": translate("Export as PDF"),
-                  "docx": translate("Export as Word")}
+        titles = {"html": self.tr("Export as HTML"), "pdf": self.tr("Export as PDF"),
+                  "docx": self.tr("Export as Word")}
         chosen, _filter = QFileDialog.getSaveFileName(
             self.window, titles[kind], str(suggested),
-            f"{FORMATS[kind][1]};;{translate('All files (*)')}")
+            f"{FORMATS[kind][1]};;{self.tr('All files (*)')}")
         return Path(chosen) if chosen else None
 
 

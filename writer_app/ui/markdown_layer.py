@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject
+from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QAction, QColor, QFont, QPalette, QTextCharFormat
 
 from writer_app.export.source import is_markdown_path
@@ -123,11 +123,9 @@ class MarkdownHighlighting(QObject):
         self.layers: dict[WriterEditor, MarkdownLayer] = {}
         self.markdown: dict[WriterEditor, bool] = {}  # each document's kind, as last seen
         self.action: QAction = make_action(
-            window, QCoreApplication.translate("MarkdownHighlighting", "&Markdown Highlighting"),
+            window, self.tr("&Markdown Highlighting"),
             lambda: self.set_enabled(self.action.isChecked()),
-            tip=QCoreApplication.translate(
-                "MarkdownHighlighting",
-                "Show the headings, emphasis and code of Markdown files as they will look"))
+            tip=self.tr("Show the headings, emphasis and code of Markdown files as they will look"))
         self.action.setObjectName("markdownHighlightingAction")
         self.action.setCheckable(True)
         self.action.setChecked(self.enabled)
