@@ -24,6 +24,8 @@ _SKIP = (r"`[^`\n]*`"  # code in backticks
          r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+")  # e-mail addresses
 _WORD = r"\w+(?:['\u2019\u02bc]\w+)*"
 TOKENS = re.compile(f"(?P<skip>{_SKIP})|(?P<word>{_WORD})")
+WORD_TOKEN = re.compile(_WORD)  # the words alone, for text without anything to skip
+SPECIAL = re.compile(r"[`@]|://|www\.")  # text that may hold something to skip
 
 
 @dataclass(frozen=True)
@@ -40,8 +42,7 @@ class Word:
 
 
 def utf16_length(text: str) -> int:
-    return len(text) + sum(1 for c in text if ord(c) > 0xFFFF) if not text.isascii() \
-        else len(text)
+    return len(text) if text.isascii() else len(text.encode("utf-16-le")) // 2
 
 
 def is_checkable(word: str) -> bool:

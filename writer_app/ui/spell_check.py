@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, QPoint, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QColor, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import (
     QDialog,
@@ -51,6 +51,7 @@ LAYER_NAME = "spelling"
 UNDERLINE = QColor("#e5484d")  # a red that reads on white and on a dark page alike
 MAX_SUGGESTIONS = 6
 CACHE_LIMIT = 400_000  # paragraphs remembered per document before starting over
+MAX_VISIBLE_BLOCKS = 400  # blocks looked at on screen, at most (a tiny font, a tall screen)
 RECHOOSE_AFTER = 2_000  # characters added at once (a paste, a load) that re-run "auto"
 
 
@@ -62,7 +63,13 @@ def misspelt_format() -> QTextCharFormat:
 
 
 class SpellLayer:
-    """The spelling layer of one document: cached answers per paragraph text."""
+    """The spelling layer of one document: cached answers per paragraph text.
+
+    Asking is batched (one hand-over to the thread per event-loop turn, so loading a
+    10 MB file does not compete with the thread for the GIL), and answers for paragraphs
+    off screen are applied when they scroll into view: highlighting again every block
+    of a long document as its answer arrives would keep the GUI thread busy for seconds.
+    """
 
     name = LAYER_NAME
 
@@ -72,11 +79,13 @@ class SpellLayer:
         self.highlighter = highlighter_for(editor.document())
         self.tag: str | None = None  # the dictionary; None: nothing to check
         self.answers: dict[str, Misspelt] = {}
-        self.asked: set[str] = set()  # sent to the thread, no answer yet
-        # paragraph text → (block number, block count) of the blocks that wait for it
-        self.waiting: dict[str, list[tuple[int, int]]] = {}
+        self.asked: set[str] = set()  # sent to the thread (or about to be), no answer yet
+        self.waiting: dict[str, int] = {}  # paragraph text → blocks highlighted without it
+        self.stale: dict[str, int] = {}  # answered while its blocks were off screen
+        self.outbox: list[str] = []
         self.typing_at: int | None = None  # the end of the last edit, while in that word
         self.format = misspelt_format()
+        self._applying = False
 
     # ---- HighlightLayer ---------------------------------------------------------------------
 
@@ -85,12 +94,12 @@ class SpellLayer:
             return [], -1
         found = self.answers.get(text)
         if found is None:
-            block = self.highlighter.currentBlock()
-            self.waiting.setdefault(text, []).append(
-                (block.blockNumber(), self.editor.document().blockCount()))
+            self.waiting[text] = self.waiting.get(text, 0) + 1
             if text not in self.asked:
                 self.asked.add(text)
-                self.controller.service.check(self.tag, text)
+                if not self.outbox:
+                    QTimer.singleShot(0, self.controller, self.send)
+                self.outbox.append(text)
             return [], -1
         if not found:
             return [], -1
@@ -101,6 +110,11 @@ class SpellLayer:
                 continue
             ranges.append((start, length, self.format))
         return ranges, -1
+
+    def send(self) -> None:
+        texts, self.outbox = self.outbox, []
+        if texts and self.tag is not None:
+            self.controller.service.check(self.tag, texts)
 
     def _typed_word_span(self) -> int | None:
         """The cursor's offset in the block being highlighted when the user is typing
@@ -114,22 +128,42 @@ class SpellLayer:
     # ---- answers ----------------------------------------------------------------------------
 
     def take(self, results: Results) -> None:
-        """Answers from the thread: keep them, highlight the paragraphs that waited."""
+        """Answers from the thread: keep them; paragraphs with a misspelt word that were
+        highlighted without their answer are highlighted again once on screen."""
         if len(self.answers) > CACHE_LIMIT:
             self.answers.clear()
-        document = self.editor.document()
-        count = document.blockCount()
         for text, found in results:
             self.answers[text] = found
             self.asked.discard(text)
-            for number, count_then in self.waiting.pop(text, ()):
-                # Lines added or removed above it since it asked move it by the difference.
-                for candidate in dict.fromkeys((number, number + count - count_then)):
-                    block = document.findBlockByNumber(candidate)
-                    if block.isValid() and block.text() == text:
-                        if found:
-                            self.highlighter.rehighlight_block(block)
-                        break
+            count = self.waiting.pop(text, 0)
+            if found and count:
+                self.stale[text] = self.stale.get(text, 0) + count
+        self.apply_visible()
+
+    def apply_visible(self, *_args: object) -> None:
+        """Highlight again the blocks on screen whose answer came while they were not."""
+        if not self.stale or self._applying:
+            return
+        self._applying = True
+        try:
+            viewport = self.editor.viewport()
+            block = self.editor.cursorForPosition(QPoint(0, 0)).block()
+            last = self.editor.cursorForPosition(
+                QPoint(viewport.width(), viewport.height())).block().blockNumber()
+            for _ in range(MAX_VISIBLE_BLOCKS):
+                if not block.isValid() or block.blockNumber() > last:
+                    break
+                text = block.text()
+                count = self.stale.get(text)
+                if count is not None:
+                    if count <= 1:
+                        del self.stale[text]
+                    else:
+                        self.stale[text] = count - 1
+                    self.highlighter.rehighlight_block(block)
+                block = block.next()
+        finally:
+            self._applying = False
 
     def reset(self, tag: str | None) -> None:
         """Check with another dictionary (or none): forget every answer."""
@@ -137,6 +171,8 @@ class SpellLayer:
         self.answers.clear()
         self.asked.clear()
         self.waiting.clear()
+        self.stale.clear()
+        self.outbox.clear()
 
     def drop_word(self, word: str) -> None:
         """A word became correct (added, ignored): strip it from the cached answers."""
@@ -211,6 +247,7 @@ class SpellController(QObject):
         self.layers[editor] = layer
         editor.document().contentsChange.connect(layer.on_contents_change)
         editor.cursorPositionChanged.connect(layer.on_cursor_moved)
+        editor.updateRequest.connect(layer.apply_visible)  # scrolled, resized, repainted
         editor.add_context_menu_part(self._menu_part)
         editor.destroyed.connect(lambda *_: self.layers.pop(editor, None))
         if self.enabled:
@@ -309,7 +346,7 @@ class SpellController(QObject):
         self._accept(word)
 
     def _accept(self, word: str) -> None:
-        self.service.forget(word)
+        self.service.forget_rejected()
         for layer in list(self.layers.values()):
             layer.drop_word(word)
             self._rehighlight_word(layer, word)
@@ -408,6 +445,7 @@ class SpellController(QObject):
 
     def refresh_all(self) -> None:
         """A word left the personal list: check every document again."""
+        self.service.forget_accepted()
         for layer in list(self.layers.values()):
             if layer.tag is not None:
                 layer.reset(layer.tag)
