@@ -132,7 +132,9 @@ def test_screenshot_of_focus_mode_with_chinese_text(qtbot, make_window, theme):
                                    * 8)
         window.preferences.set_text_layout((36, 1.5, False))
         window.features["focus"].enter()
-        window.editor.show_ghost(30, "（远处有船）a boat in the distance")
+        paragraph = window.editor.document().findBlockByNumber(2)
+        window.editor.show_ghost(paragraph.position() + paragraph.length() - 1,
+                                 " 远处有船。A boat in the distance.")
         qtbot.wait(50)
         SHOTS.mkdir(parents=True, exist_ok=True)
         assert window.grab().save(str(SHOTS / f"focus-{theme}.png"))
