@@ -36,16 +36,19 @@ def clean_word(word: str) -> str:
     return word
 
 
+def acceptable(word: str) -> bool:
+    """Whether a cleaned word can be kept: one line, printable, not a comment."""
+    return bool(word) and not word.startswith("#") and len(word) <= MAX_WORD_LENGTH \
+        and all(c.isprintable() and not c.isspace() for c in word)
+
+
 def parse(text: str) -> list[str]:
     """The words of a list file, in order, without blanks, comments (#) or duplicates."""
     seen: dict[str, None] = {}
     for line in text.splitlines():
         word = clean_word(line)
-        if not word or word.startswith("#") or len(word) > MAX_WORD_LENGTH:
-            continue
-        if any(c.isspace() or not c.isprintable() for c in word):
-            continue
-        seen.setdefault(word, None)
+        if acceptable(word):
+            seen.setdefault(word, None)
     return list(seen)
 
 
@@ -92,13 +95,17 @@ class PersonalDictionary:
     def add(self, word: str) -> bool:
         """Add and save a word; False when it was there already (or is empty)."""
         word = clean_word(word)
-        if not word or any(c.isspace() for c in word):
+        if not acceptable(word):
             return False
         with self._lock:
             if word in self._added:
                 return False
             self._added.append(word)
-            self._save()
+            try:
+                self._save()
+            except OSError:
+                self._added.remove(word)
+                raise
             self._publish()
         return True
 
