@@ -263,7 +263,7 @@ class FindController(QObject):
 
     def _connect_bar(self) -> None:
         bar = self.bar
-        bar.field.textEdited.connect(lambda _text: self._debounce.start())
+        bar.field.textEdited.connect(lambda _text: (bar.set_hint(""), self._debounce.start()))
         for toggle in (bar.case, bar.word, bar.regex):
             toggle.toggled.connect(lambda _on: self.search(move=True))
         bar.next.clicked.connect(self.find_next)
@@ -280,19 +280,17 @@ class FindController(QObject):
         """Show the bar with the selection (or the word at the cursor) as the query."""
         editor = self.window.editor
         cursor = editor.textCursor()
-        seed = cursor.selectedText()
         if not cursor.hasSelection():
-            word = QTextCursor(cursor)
-            word.select(QTextCursor.SelectionType.WordUnderCursor)
-            seed = word.selectedText() if word.selectedText().strip() else ""
-        if seed and "\u2029" not in seed and len(seed) <= 500:
+            cursor.select(QTextCursor.SelectionType.WordUnderCursor)
+        seed = cursor.selectedText()
+        if seed.strip() and "\u2029" not in seed and len(seed) <= 500:
             self.bar.field.setText(seed)
-        self._origin = cursor.selectionStart()
+        self._origin = cursor.selectionStart()  # the seed itself is the first match
         self.bar.replace_row.setVisible(replace)
         self.bar.show()
         self.bar.field.setFocus()
         self.bar.field.selectAll()
-        self.search(move=False)
+        self.search(move=True)
 
     def open_replace(self) -> None:
         self.open_find(replace=True)
@@ -404,10 +402,12 @@ class FindController(QObject):
         """The compiled query, or None after showing why there is none."""
         text, options = self.bar.field.text(), self.bar.options()
         ignored = options.whole_word and not applies_whole_word(text)
-        self.bar.word.setToolTip(self.tr("Whole word does not apply to Chinese text")
-                                 if ignored else self.tr("Whole word"))
-        self.bar.set_hint(self.tr("Whole word does not apply to Chinese text")
-                          if ignored else "")
+        no_word = self.tr("Whole word does not apply to Chinese text")
+        self.bar.word.setToolTip(no_word if ignored else self.tr("Whole word"))
+        if ignored:
+            self.bar.set_hint(no_word)
+        elif self.bar.hint.text() == no_word:
+            self.bar.set_hint("")
         if not text:
             self.bar.set_count("")
             return None
@@ -503,7 +503,7 @@ class FindController(QObject):
         shown = f"{total:,}+" if results.truncated else f"{total:,}"
         current = self._current()
         if current is None:
-            self.bar.set_count(self.tr("{total} results").format(total=shown))
+            self.bar.set_count(self.tr("{total} found").format(total=shown))
         else:
             self.bar.set_count(self.tr("{current} of {total}").format(
                 current=f"{current + 1:,}", total=shown))
