@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QEasingCurve, QEvent, QObject, QPropertyAnimation, Qt, QTimer
 from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, QPalette
 from PySide6.QtWidgets import (
+    QApplication,
     QDockWidget,
     QFrame,
     QGraphicsOpacityEffect,
@@ -145,7 +146,7 @@ class FocusMode(QObject):
     def _show_hint(self) -> None:
         self._fade.stop()
         self._opacity.setOpacity(1.0)
-        palette = self.window.palette()  # the theme now (a style sheet's palette() is not)
+        palette = QApplication.palette()  # the theme now (a style sheet's palette() is not)
         back = palette.color(QPalette.ColorRole.ToolTipBase).name()
         fore = palette.color(QPalette.ColorRole.ToolTipText).name()
         self.hint.setStyleSheet(f"QLabel#focusHint {{ background: {back}; color: {fore};"
