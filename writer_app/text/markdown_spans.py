@@ -75,6 +75,7 @@ _RULE = re.compile(r" {0,3}(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})$
 _SETEXT = re.compile(r" {0,3}(=+|-+)[ \t]*$")
 _QUOTE = re.compile(r" {0,3}>[ \t]?")
 _LIST = re.compile(r"[ \t]*([-+*]|[0-9]{1,9}[.)])(?=[ \t]|$)")
+_SPECIAL = re.compile(r"[\\`\[<*_]")  # where inline syntax may start
 _AUTOLINK = re.compile(r"<(?:[A-Za-z][A-Za-z0-9+.\-]{1,31}:[^<>\x00-\x20]*"
                        r"|[A-Za-z0-9.!#$%&'*+/=?^_`{|}~\-]+@[A-Za-z0-9\-.]+)>")
 
@@ -184,7 +185,8 @@ def inline_spans(text: str, start: int = 0, end: int | None = None,
     no_closer: dict[int, int] = {}  # backtick run length -> no closer at or after this
     pairs: dict[int, int] | None = None  # brackets, found at the first [
     i = start
-    while i < end:
+    while (special := _SPECIAL.search(text, i, end)) is not None:  # prose is skipped in C
+        i = special.start()
         char = text[i]
         if char == "\\" and i + 1 < end and text[i + 1] in ASCII_PUNCTUATION:
             i += 2
