@@ -166,6 +166,7 @@ def build(args: argparse.Namespace) -> int:
         run(["tar", "-xzf", str(tarball), "-C", str(unpacked)])
         top = unpacked / f"{manifest.APP_NAME}-{version}"
         check_model_files(top / "_internal")
+        check_spelling(top / "_internal")
         for name in ("README.txt", "install-desktop-entry.sh", "licenses/GEMMA_TERMS.html",
                      f"share/{manifest.DESKTOP_FILE.name}"):
             require(top / name, "the tarball")
@@ -307,11 +308,25 @@ def check_bundle(bundle: Path) -> None:
                  "PySide6/Qt/plugins/iconengines/libqsvgicon.so"):
         require(internal / path, "the bundle")
     check_llama_cpp(internal)
+    check_spelling(internal)
     leftovers = [path.relative_to(internal).as_posix() for path in internal.rglob("*")
                  if not manifest.keep_in_bundle(path.relative_to(internal).as_posix())]
     if leftovers:
         raise BuildError(f"trimmed files are in the bundle: {', '.join(leftovers[:8])}")
     print("bundle contents OK")
+
+
+# Spell check: chunspell's extension, libhunspell beside it and the en_US dictionary it
+# falls back to (writer_app/spelling/checker.py reads hunspell/dictionaries/).
+SPELLING_FILES = ("hunspell/dictionaries/en_US.aff", "hunspell/dictionaries/en_US.dic")
+
+
+def check_spelling(internal: Path) -> None:
+    for path in SPELLING_FILES:
+        require(internal / path, "the bundle's spell check")
+    if not list((internal / "hunspell").glob("hunspell.*.so")):
+        raise BuildError(f"chunspell's extension is not in {internal / 'hunspell'}")
+    print(f"spelling (Hunspell, en_US) OK in {internal / 'hunspell'}")
 
 
 def check_llama_cpp(internal: Path) -> None:
@@ -381,6 +396,7 @@ def check_deb_root(root: Path) -> Path:
     if not linux.is_executable(program):
         raise BuildError(f"the launcher runs {target}, which the package does not hold")
     check_model_files(program.parent / "_internal")
+    check_spelling(program.parent / "_internal")
     desktop = root / "usr" / "share" / "applications" / manifest.DESKTOP_FILE.name
     if shutil.which("desktop-file-validate"):
         run(["desktop-file-validate", str(desktop)])

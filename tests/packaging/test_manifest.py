@@ -132,6 +132,10 @@ def _run_spec(monkeypatch, tmp_path, platform):
     hooks = types.ModuleType("PyInstaller.utils.hooks")
     hooks.collect_submodules = lambda name: [f"{name}.selftest", f"{name}.engine.models"]
     hooks.copy_metadata = lambda name: [(f"/site/{name}.dist-info", f"{name}.dist-info")]
+    hooks.collect_data_files = lambda name, includes=(): [
+        (f"/site/{name}/{pattern.replace('*', 'en_US')}", f"{name}/dictionaries")
+        for pattern in includes]
+    hooks.collect_dynamic_libs = lambda name: [(f"/site/{name}/libhunspell-1.7.so.0", name)]
     for name in ("PyInstaller", "PyInstaller.utils"):
         monkeypatch.setitem(sys.modules, name, types.ModuleType(name))
     monkeypatch.setitem(sys.modules, "PyInstaller.utils.hooks", hooks)
@@ -153,6 +157,11 @@ def test_spec_feeds_the_manifest_to_pyinstaller_and_trims(monkeypatch, tmp_path)
     hidden = analysis.kwargs["hiddenimports"]
     assert set(manifest.hidden_imports()) <= set(hidden)
     assert "writer_app.selftest" in hidden
+    # Spell check: chunspell's package with its en_US dictionary and libhunspell.
+    assert "hunspell" in hidden
+    assert ("/site/hunspell/dictionaries/en_US.dic", "hunspell/dictionaries") in datas
+    assert ("/site/hunspell/dictionaries/en_US.aff", "hunspell/dictionaries") in datas
+    assert analysis.kwargs["binaries"] == [("/site/hunspell/libhunspell-1.7.so.0", "hunspell")]
     assert "llama_cpp" not in analysis.kwargs["excludes"]  # every installer carries it
     assert {"llama_cpp.server", "uvicorn", "fastapi"} <= set(analysis.kwargs["excludes"])
     assert analysis.kwargs["hookspath"] == [str(manifest.REPO / "packaging" /
