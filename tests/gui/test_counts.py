@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QApplication, QPlainTextDocumentLayout
 
 from writer_app.documents.goals import GoalStore
 from writer_app.text.counting import count_text
-from writer_app.ui.counts import DocumentCounter
+from writer_app.ui.document_counts import DocumentCounter
 
 pytestmark = pytest.mark.gui
 

@@ -12,8 +12,9 @@ Words are counted the way Word does for mixed Western and East Asian text:
 Characters are what a reader sees as one (approximately Unicode's extended grapheme
 clusters, never UTF-16 units): a combining accent, an emoji's skin tone or variation
 selector, the parts joined into one emoji by ZERO WIDTH JOINER and the second half of a
-flag do not count again; line breaks are not characters. The approximation differs from
-Unicode's rules only on text no writer types (a lone accent, half a Hangul jamo syllable).
+flag do not count again; line breaks are not characters. This follows Unicode's extended
+grapheme clusters (UAX #29, with 15.1's Indic conjuncts: स्ते is one) except in corners: a
+lone accent or Hangul jamo joins whatever is before it, emoji are known by their blocks.
 
 `BlockCounts` keeps one count per paragraph so that an edit recounts only the paragraphs
 it touched, whatever the document's size.
@@ -57,9 +58,11 @@ def _marks(planes: Iterable[range]) -> str:
 # class is split in two, and the astral half is used only on text that has astral
 # characters (emoji, rare Han), found with one max().
 #
-# Han (with the compatibility ideographs), Hiragana, Katakana (half-width too), 々〆〇:
-# one word each; and Han's extensions B to H beyond the BMP.
-CJK_BMP = ("\u3005-\u3007\u3040-\u309f\u30a0-\u30ff\u31f0-\u31ff\u3400-\u4dbf"
+# Han (with the compatibility ideographs), the letters and marks of length and iteration
+# of Hiragana and Katakana (half-width too; not their combining sound marks, middle dot or
+# double hyphen), 々〆〇: one word each; and Han's extensions B to H beyond the BMP.
+CJK_BMP = ("\u3005-\u3007\u3041-\u3096\u309d-\u309f\u30a1-\u30fa\u30fc-\u30ff"
+           "\u31f0-\u31ff\u3400-\u4dbf"
            "\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f")
 CJK_ASTRAL = "\U00020000-\U0003ffff"
 MARKS_BMP = _marks([range(0x10000)])
@@ -79,13 +82,24 @@ _WORD = re.compile(f"{_LETTER}+(?:(?:{_JOINERS}){_LETTER}+)*")
 # Code points that join the one before them into one character (see the module's note):
 # marks, ZERO WIDTH JOINER, the Hangul vowel and final jamo; beyond the BMP marks, skin
 # tones and tags, and a flag's second regional indicator.
-_EXTENDING_BMP = f"{MARKS_BMP}\u200d\u1160-\u11ff\ud7b0-\ud7ff"
+_EXTENDING_BMP = f"{MARKS_BMP}\u200d\u1160-\u11ff\ud7b0-\ud7ff\u0e33\u0eb3"
 _EXTENDING_ASTRAL = f"{MARKS_ASTRAL}\U0001f3fb-\U0001f3ff\U000e0020-\U000e007f"
 _JOINING = re.compile(f"[{_EXTENDING_BMP}]")
 _JOINING_ASTRAL = re.compile(f"[{_EXTENDING_ASTRAL}]|[\U0001f1e6-\U0001f1ff]{{2}}")
 _LONE = re.compile(f"[{_EXTENDING_BMP}{_EXTENDING_ASTRAL}]")
-# A character ZERO WIDTH JOINER glues to the one before it (the 👩 of 👨‍👩).
-_JOINED = re.compile(f"(?<=\u200d)[^\\s{_EXTENDING_BMP}{_EXTENDING_ASTRAL}]")
+# A pictograph ZERO WIDTH JOINER glues to a pictograph (or its skin tone or variation
+# selector) before it: the 👩 of 👨‍👩. Emoji are approximated by the blocks that hold them.
+PICTOGRAPHS = ("\u00a9\u00ae\u203c\u2049\u2122\u2139\u2194-\u21aa\u231a-\u23ff\u24c2"
+               "\u25aa-\u27bf\u2934\u2935\u2b05-\u2b55\u3030\u303d\u3297\u3299"
+               "\U0001f000-\U0001f1e5\U0001f200-\U0001f3fa\U0001f400-\U0001faff")
+_JOINED = re.compile(
+    f"(?<=[{PICTOGRAPHS}\ufe0f\U0001f3fb-\U0001f3ff]\u200d)[{PICTOGRAPHS}]")
+# Unicode 15.1's Indic conjuncts: a consonant after a virama (स्ते is one character).
+LINKERS = "\u094d\u09cd\u0acd\u0b4d\u0c4d\u0d4d"
+INDIC_CONSONANTS = ("\u0915-\u0939\u0958-\u095f\u0978-\u097f\u0995-\u09b9\u09dc-\u09df"
+                    "\u09f0\u09f1\u0a95-\u0ab9\u0af9\u0b15-\u0b39\u0b5c-\u0b5f\u0b71"
+                    "\u0c15-\u0c39\u0c58-\u0c5a\u0d15-\u0d3a")
+_CONJUNCT = re.compile(f"(?:(?<=[{LINKERS}])|(?<=[{LINKERS}]\u200d))[{INDIC_CONSONANTS}]")
 _PARAGRAPH_BREAKS = re.compile("[\n\r\u2029]")
 CACHED_LENGTH = 20_000  # paragraphs longer than this are counted each time
 
@@ -122,10 +136,9 @@ def count_paragraph(text: str) -> Counts:
         return ZERO
     breaks = text.count("\u2028")
     non_space = sum(map(len, text.split()))
-    paragraphs = 1 if non_space else 0
     if text.isascii():
         return Counts(_ASCII_WORD.subn("", text)[1], 0, len(text) - breaks, non_space,
-                      paragraphs)
+                      1 if non_space else 0)
     cjk = len(_NOT_CJK.sub("", text))
     bare = _MARKS.sub("", text)  # an accent never splits or makes a word
     joining = _JOINING.subn("", text)[1]
@@ -137,9 +150,11 @@ def count_paragraph(text: str) -> Counts:
     words = _WORD.subn("", bare)[1] + cjk
     if "\u200d" in text:
         joining += _JOINED.subn("", text)[1]
+    joining += _CONJUNCT.subn("", text)[1]
     if joining and _LONE.match(text):
         joining -= 1  # a paragraph that starts with a lone accent still shows it
-    return Counts(words, cjk, len(text) - breaks - joining, non_space - joining, paragraphs)
+    non_space -= joining
+    return Counts(words, cjk, len(text) - breaks - joining, non_space, 1 if non_space else 0)
 
 
 def _astral_words(run: re.Match[str]) -> str:

@@ -11,35 +11,19 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import time
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QMouseEvent, QTextCursor, QTextDocument
-from PySide6.QtWidgets import (
-    QDialog,
-    QDialogButtonBox,
-    QHBoxLayout,
-    QLabel,
-    QProgressBar,
-    QSizePolicy,
-    QSpinBox,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QSizePolicy, QWidget
 
 from writer_app.documents.goals import MAX_TARGET, Goal, GoalStore, today
-from writer_app.text.counting import (
-    BlockCounts,
-    Counts,
-    count_block,
-    count_paragraph,
-    reading_minutes,
-    whole_minutes,
-)
-from writer_app.ui.editor import WriterEditor, plain_text
+from writer_app.text.counting import Counts, reading_minutes, whole_minutes
+from writer_app.ui.document_counts import DocumentCounter
+from writer_app.ui.editor import WriterEditor
+from writer_app.ui.goal_dialog import GoalDialog
 from writer_app.ui.menus import make_action
 
 if TYPE_CHECKING:
@@ -47,164 +31,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SLICE_S = 0.004  # the longest the GUI thread counts before it looks at events again
-SYNC_BLOCKS = 64  # an edit touching more paragraphs than this is counted in slices...
-SYNC_CHARACTERS = 50_000  # ...and one touching more text than this
 REFRESH_MS = 150  # while typing, the widget is redrawn at most this often
-DEFAULT_TARGET = 500
-
-
-class DocumentCounter(QObject):
-    """Keeps one QTextDocument's per-paragraph counts in step with its edits."""
-
-    changed = Signal()  # the counts changed (or were all counted at last)
-
-    def __init__(self, document: QTextDocument) -> None:
-        super().__init__(document)
-        self.document = document
-        self.blocks = BlockCounts(document.blockCount())
-        self.replacements = 0  # how often the whole text was set (a file opened into it)
-        self.paused = False
-        self._next = 0  # where the slices look for uncounted paragraphs first
-        self._timer = QTimer(self)
-        self._timer.setInterval(0)
-        self._timer.timeout.connect(self._count_slice)
-        document.contentsChange.connect(self._on_change)
-        if document.characterCount() <= SYNC_CHARACTERS:
-            self.count_now()
-        self._schedule()
-
-    @property
-    def ready(self) -> bool:
-        return self.blocks.ready
-
-    @property
-    def total(self) -> Counts:
-        return self.blocks.total
-
-    def detach(self) -> None:
-        """Stop following the document (counts off)."""
-        self._timer.stop()
-        self.document.contentsChange.disconnect(self._on_change)
-
-    def pause(self) -> None:
-        self.paused = True
-        self._timer.stop()
-
-    def resume(self) -> None:
-        self.paused = False
-        self._schedule()
-
-    def recount(self) -> None:
-        """Count everything again, in slices."""
-        self.blocks.reset(self.document.blockCount())
-        self._next = 0
-        self._schedule()
-
-    def check(self) -> None:
-        """Recount if the paragraphs no longer match (a change was missed: signals blocked)."""
-        if len(self.blocks) != self.document.blockCount():
-            log.warning("Word counts lost step with the document; counting again")
-            self.recount()
-
-    def count_now(self) -> None:
-        """Count what is left at once (tests; a window about to report)."""
-        block = self.document.firstBlock()
-        for index in range(len(self.blocks)):
-            if self.blocks.entries[index] is None:
-                self.blocks.set(index, count_block(block.text()))
-            block = block.next()
-        self._timer.stop()
-        self.changed.emit()
-
-    # ---- edits ------------------------------------------------------------------------------
-
-    def _on_change(self, position: int, removed: int, added: int) -> None:
-        """Recount the paragraphs the change touched. Qt reports one merged range per edit
-        block; the paragraphs after it are the old ones, shifted by the change in count."""
-        document = self.document
-        first_block = document.findBlock(position)
-        if not first_block.isValid():
-            first_block = document.lastBlock()
-        end = max(position, min(position + added, document.characterCount() - 1))
-        last_block = document.findBlock(end)
-        if not last_block.isValid():
-            last_block = document.lastBlock()
-        first, last = first_block.blockNumber(), last_block.blockNumber()
-        old_length = last - first + 1 - (document.blockCount() - len(self.blocks))
-        if first < 0 or old_length < 0 or first + old_length > len(self.blocks):
-            self.recount()
-            return
-        new: list[Counts | None] = []
-        if last - first < SYNC_BLOCKS:
-            budget = SYNC_CHARACTERS
-            block = first_block
-            for _ in range(first, last + 1):
-                text = block.text()
-                budget -= len(text)
-                new.append(count_block(text) if budget >= 0 else None)
-                block = block.next()
-        else:
-            new = [None] * (last - first + 1)
-        self.blocks.replace(first, old_length, new)
-        if position == 0 and added >= document.characterCount() - 1 \
-                and document.availableUndoSteps() == 0:
-            self.replacements += 1  # setPlainText: a file opened, reloaded or a new one
-        if self.blocks.pending:
-            self._next = min(self._next, first)
-            self.paused = False  # an edit: the window is alive
-            self._schedule()
-        self.changed.emit()
-
-    # ---- counting in slices -----------------------------------------------------------------
-
-    def _schedule(self) -> None:
-        if self.blocks.pending and not self.paused and not self._timer.isActive():
-            self._timer.start()
-
-    def _count_slice(self) -> None:
-        deadline = time.perf_counter() + SLICE_S
-        blocks = self.blocks
-        index = blocks.next_pending(self._next)
-        if index is not None:
-            block = self.document.findBlockByNumber(index)
-            while block.isValid() and index < len(blocks):
-                if blocks.entries[index] is None:
-                    blocks.set(index, count_block(block.text()))
-                    if not blocks.pending:
-                        break
-                index += 1
-                block = block.next()
-                if time.perf_counter() > deadline:
-                    break
-            self._next = index if block.isValid() else 0
-        if not blocks.pending:
-            self._timer.stop()
-            self.changed.emit()
-
-    # ---- the selection ----------------------------------------------------------------------
-
-    def selection(self, cursor: QTextCursor) -> Counts | None:
-        """The counts of a selection (None while its paragraphs are being counted): the
-        paragraphs wholly inside it from the cache, the two at its ends from their text."""
-        document = self.document
-        start, end = cursor.selectionStart(), cursor.selectionEnd()
-        first, last = document.findBlock(start), document.findBlock(end)
-        if first.blockNumber() == last.blockNumber():
-            return count_paragraph(_text(document, start, end))
-        middle = self.blocks.between(first.blockNumber() + 1, last.blockNumber() - 1)
-        if middle is None:
-            return None
-        head = _text(document, start, first.position() + first.length() - 1)
-        tail = _text(document, last.position(), end)
-        return middle.plus(count_paragraph(head)).plus(count_paragraph(tail))
-
-
-def _text(document: QTextDocument, start: int, end: int) -> str:
-    cursor = QTextCursor(document)
-    cursor.setPosition(start)
-    cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
-    return plain_text(cursor.selectedText())
 
 
 class EditorState:
@@ -267,53 +94,6 @@ class CountsWidget(QWidget):
         if event.button() == Qt.MouseButton.LeftButton and inside:
             self.clicked.emit()
         super().mouseReleaseEvent(event)
-
-
-class GoalDialog(QDialog):
-    """Words to write in a document today."""
-
-    def __init__(self, parent: QWidget, name: str, target: int, written: int | None,
-                 untitled: bool) -> None:
-        super().__init__(parent)
-        self.setObjectName("goalDialog")
-        self.setWindowTitle(self.tr("Writing Goal"))
-        layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(self.tr("Words to write today in {name}:").format(name=name)))
-        self.spin = QSpinBox()
-        self.spin.setRange(0, MAX_TARGET)
-        self.spin.setSingleStep(50)
-        self.spin.setGroupSeparatorShown(True)
-        self.spin.setSpecialValueText(self.tr("No goal"))
-        self.spin.setValue(target or DEFAULT_TARGET)
-        layout.addWidget(self.spin)
-        note = self.tr("Today's words are those added since the document was first opened "
-                       "today: its word count now less its count then.")
-        if written is not None:
-            note += " " + self.tr("{count} so far.").format(count=f"{written:,}")
-        if untitled:
-            note += "\n" + self.tr("An untitled document keeps its goal until Writer closes; "
-                                   "save it to keep the goal.")
-        info = QLabel(note)
-        info.setWordWrap(True)
-        info.setObjectName("goalNote")
-        layout.addWidget(info)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)
-        if target:
-            remove = buttons.addButton(self.tr("Remove Goal"),
-                                       QDialogButtonBox.ButtonRole.ResetRole)
-            remove.clicked.connect(self.remove)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
-        self.setMinimumWidth(360)
-
-    def remove(self) -> None:
-        self.spin.setValue(0)
-        self.accept()
-
-    def target(self) -> int:
-        return self.spin.value()
 
 
 class CountsController(QObject):
