@@ -9,9 +9,11 @@ import time
 
 import pytest
 from PySide6.QtCore import QPoint, QTimer
-from PySide6.QtGui import QTextCharFormat, QTextCursor
+from PySide6.QtGui import QFont, QTextCharFormat, QTextCursor
 
 from writer_app.spelling.personal import default_path
+from writer_app.ui import spell_check
+from writer_app.ui.highlighter import highlighter_for
 
 pytestmark = pytest.mark.gui
 
@@ -199,3 +201,96 @@ def underlined_in_block(block, word: str) -> bool:
     start = block.text().find(word)
     return any(r.start <= start < r.start + r.length
                and r.format.underlineStyle() == WAVY for r in block.layout().formats())
+
+
+class BoldLines:
+    """A stand-in for the Markdown layer: lines starting with '#' are bold."""
+
+    name = "test-bold"
+
+    def highlight_block(self, text, previous_state):
+        if not text.startswith("#"):
+            return [], -1
+        fmt = QTextCharFormat()
+        fmt.setFontWeight(QFont.Weight.Bold)
+        return [(0, len(text.encode("utf-16-le")) // 2, fmt)], -1
+
+
+def test_layers_merge_a_misspelt_word_in_a_heading_is_bold_and_underlined(make_window, qtbot):
+    window = make_window(load=None)
+    editor = window.editor
+    highlighter = highlighter_for(editor.document())
+    bold = BoldLines()
+    highlighter.add_layer(bold)
+    assert highlighter_for(editor.document()) is highlighter  # one per document
+    editor.setPlainText("# A hedding 😀 here\nplain wrold")
+    qtbot.waitUntil(lambda: underlined(editor, "hedding") and underlined(editor, "wrold"),
+                    timeout=10_000)
+    block = editor.document().firstBlock()
+    start = block.text().index("hedding")
+    (piece,) = [r for r in block.layout().formats() if r.start <= start < r.start + r.length
+                and r.format.underlineStyle() == WAVY]
+    assert piece.format.fontWeight() == QFont.Weight.Bold
+    assert all(r.format.fontWeight() == QFont.Weight.Bold for r in block.layout().formats())
+    highlighter.remove_layer(bold)
+    assert underlined(editor, "hedding")
+    assert not any(r.format.fontWeight() == QFont.Weight.Bold
+                   for r in editor.document().firstBlock().layout().formats())
+
+
+def test_chinese_document_and_language_menu(make_window, qtbot):
+    window = make_window(load=None)
+    editor = window.editor
+    controller = window.features["spelling"]
+    editor.setPlainText("春眠不觉晓，处处闻啼鸟。夜来风雨声，花落知多少。" * 200 + " wrold")
+    layer = controller.layers[editor]
+    assert layer.tag is None  # mostly Chinese: nothing for a Hunspell dictionary to check
+    qtbot.wait(200)
+    assert not any_underline(editor)
+    languages = {a.data(): a for a in controller.language_group.actions()}
+    assert "auto" in languages and "en_US" in languages
+    languages["en_US"].trigger()
+    assert window.settings.get("spelling.language") == "en_US"
+    assert layer.tag == "en_US"
+    qtbot.waitUntil(lambda: underlined(editor, "wrold"), timeout=10_000)
+    languages["auto"].trigger()
+    assert layer.tag is None and not any_underline(editor)
+
+
+def test_menu_and_screenshots(make_window, qtbot):
+    window = make_window(load=None)
+    editor = window.editor
+    controller = window.features["spelling"]
+    edit_menu = window.actions_.menus["edit"]
+    assert controller.menu.menuAction() in edit_menu.actions()
+    assert [a.text() for a in controller.menu.actions() if a.text()][:1] == ["Check Spelling"]
+    editor.setPlainText("Spell check underlines the wrold as you write.\n"
+                        "中文不会被标记：春眠不觉晓。Mixed 中文 and Englsh text.")
+    qtbot.waitUntil(lambda: underlined(editor, "Englsh"), timeout=10_000)
+    window.grab().save("/tmp/shots/spelling-window.png")
+    menu = editor.context_menu_at(point_of(editor, "wrold"))
+    menu.popup(editor.viewport().mapToGlobal(point_of(editor, "wrold")))
+    qtbot.waitUntil(menu.isVisible)
+    menu.grab().save("/tmp/shots/spelling-context-menu.png")
+    menu.close()
+    menu.deleteLater()
+    controller.menu.popup(window.mapToGlobal(window.rect().center()))
+    qtbot.waitUntil(controller.menu.isVisible)
+    controller.menu.grab().save("/tmp/shots/spelling-edit-menu.png")
+    controller.menu.close()
+
+
+def test_without_the_library_spelling_says_so_and_the_rest_works(make_window, qtbot,
+                                                                monkeypatch):
+    monkeypatch.setattr(spell_check, "library_available", lambda: False)
+    window = make_window(load=None)
+    controller = window.features["spelling"]
+    assert not controller.toggle_action.isEnabled()
+    assert "chunspell" in controller.toggle_action.toolTip()
+    assert "chunspell" in window.statusBar().currentMessage()
+    window.editor.setPlainText("I recieve it.")
+    qtbot.wait(100)
+    assert not any_underline(window.editor)
+    menu = window.editor.context_menu_at(point_of(window.editor, "recieve"))
+    assert "Add to Dictionary" not in [a.text() for a in menu.actions()]
+    menu.deleteLater()
