@@ -294,3 +294,27 @@ def test_without_the_library_spelling_says_so_and_the_rest_works(make_window, qt
     menu = window.editor.context_menu_at(point_of(window.editor, "recieve"))
     assert "Add to Dictionary" not in [a.text() for a in menu.actions()]
     menu.deleteLater()
+
+
+def test_personal_dictionary_dialog_removes_words(make_window, qtbot):
+    window = make_window(load=None)
+    editor = window.editor
+    controller = window.features["spelling"]
+    controller.add_word("zorblax")
+    controller.add_word("写作")
+    editor.setPlainText("A zorblax and a wrold.")
+    qtbot.waitUntil(lambda: underlined(editor, "wrold"), timeout=10_000)
+    assert not underlined(editor, "zorblax")
+    dialog = spell_check.PersonalDictionaryDialog(controller.personal, window)
+    dialog.wordRemoved.connect(lambda _w: controller.refresh_all())
+    items = [dialog.list.item(i).text() for i in range(dialog.list.count())]
+    assert items == ["zorblax", "写作"]
+    dialog.show()
+    dialog.grab().save("/tmp/shots/spelling-personal-dictionary.png")
+    dialog.list.item(0).setSelected(True)
+    dialog.remove_selected()
+    assert dialog.list.count() == 1
+    assert default_path().read_text(encoding="utf-8") == "写作\n"
+    qtbot.waitUntil(lambda: underlined(editor, "zorblax"), timeout=10_000)
+    dialog.close()
+    dialog.deleteLater()

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QLocale, QObject, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QColor, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import (
     QDialog,
@@ -60,6 +60,12 @@ def misspelt_format() -> QTextCharFormat:
     fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.SpellCheckUnderline)
     fmt.setUnderlineColor(UNDERLINE)
     return fmt
+
+
+def language_label(tag: str) -> str:
+    """'en_US' → 'American English (en_US)': the language's own name, and the tag."""
+    name = QLocale(tag).nativeLanguageName()
+    return f"{name} ({tag})" if name and tag != "C" else tag
 
 
 class SpellLayer:
@@ -413,7 +419,7 @@ class SpellController(QObject):
         self.language_group = QActionGroup(self.menu)
         current = str(window.settings.get("spelling.language") or AUTO)
         for tag in [AUTO, *self.dictionaries]:
-            label = self.tr("Automatic") if tag == AUTO else tag
+            label = self.tr("Automatic") if tag == AUTO else language_label(tag)
             action = self.language_menu.addAction(label)
             action.setCheckable(True)
             action.setData(tag)
