@@ -110,7 +110,6 @@ def test_random_sequences_keep_the_document_the_journal_and_saved_files_right(
     assert window.model_info is not None, "the tiny model did not load"
     window.sampling.set_params(PARAMS, emit=True)
     window.settings.set("completion.max_tokens", 8)  # short suggestions: a quicker step
-    editor = window.editor
     problems: list[str] = []
     monkeypatch.setattr(sys, "excepthook",
                         lambda kind, value, tb: problems.append(f"excepthook: {value!r}"))
@@ -129,10 +128,12 @@ def test_random_sequences_keep_the_document_the_journal_and_saved_files_right(
         @initialize()
         def new_document(self) -> None:
             wait_idle()
-            qtbot.keyClick(editor, Qt.Key.Key_Escape)  # no ghost text from the last one
-            editor.document().setModified(False)
-            window.new_document()
-            editor.setFocus()
+            qtbot.keyClick(window.editor, Qt.Key.Key_Escape)  # no ghost text from the last one
+            window.editor.document().setModified(False)
+            window.new_document()  # a new tab; the last one closes (nothing to ask)
+            while window.open_tab_count() > 1:
+                assert window.document_list.close_tab(0)
+            window.editor.setFocus()
             self.expected = ""
             self.seen = {""}  # every text the document has had: what an undo may restore
             self.undoable: str | None = None  # text before a step that is one undo step
@@ -143,17 +144,17 @@ def test_random_sequences_keep_the_document_the_journal_and_saved_files_right(
 
         @rule(text=st.sampled_from(TYPED))
         def type(self, text: str) -> None:
-            at = cursor_index(editor)
-            type_text(qtbot, editor, text)
+            at = cursor_index(window.editor)
+            type_text(qtbot, window.editor, text)
             self._expect(self.expected[:at] + text + self.expected[at:])
             self.generation = None
 
         @rule(percent=st.integers(0, 100))
         def move_cursor(self, percent: int) -> None:
             index = len(self.expected) * percent // 100
-            cursor = editor.textCursor()
+            cursor = window.editor.textCursor()
             cursor.setPosition(qt_position(self.expected, index))
-            editor.setTextCursor(cursor)
+            window.editor.setTextCursor(cursor)
             self._expect(self.expected, undoable=self.undoable)
 
         @rule()
@@ -167,12 +168,12 @@ def test_random_sequences_keep_the_document_the_journal_and_saved_files_right(
         @rule()
         def retry(self) -> None:
             last = self.generation
-            if not editor.can_retry:
+            if not window.editor.can_retry:
                 window.retry()  # not offered: nothing happens
                 wait_idle()
-                self._expect(editor.text(), undoable=self.undoable)
+                self._expect(window.editor.text(), undoable=self.undoable)
                 return
-            assert last is not None and editor.text() == last.after, \
+            assert last is not None and window.editor.text() == last.after, \
                 "retry is offered though the last generation is gone or was edited"
             window.retry()
             wait_idle()
@@ -184,9 +185,9 @@ def test_random_sequences_keep_the_document_the_journal_and_saved_files_right(
         @rule()
         def undo(self) -> None:
             before = self.expected
-            editor.undo()
-            counts["undos"] += before != editor.text()
-            after = editor.text()
+            window.editor.undo()
+            counts["undos"] += before != window.editor.text()
+            after = window.editor.text()
             if self.undoable is not None:
                 assert after == self.undoable, "undo did not give back the text before " \
                     f"the last generation or suggestion: {before!r} → {after!r}"
@@ -196,15 +197,15 @@ def test_random_sequences_keep_the_document_the_journal_and_saved_files_right(
 
         @rule()
         def accept_suggestion(self) -> None:
-            at, before = cursor_index(editor), self.expected
-            qtbot.keyClick(editor, Qt.Key.Key_Space, CTRL)
-            qtbot.waitUntil(lambda: editor.ghost_text() != "" or not window.completion.is_pending,
-                            timeout=TIMEOUT_MS)
-            ghost = editor.ghost_text()
+            at, before = cursor_index(window.editor), self.expected
+            qtbot.keyClick(window.editor, Qt.Key.Key_Space, CTRL)
+            qtbot.waitUntil(lambda: window.editor.ghost_text() != ""
+                            or not window.completion.is_pending, timeout=TIMEOUT_MS)
+            ghost = window.editor.ghost_text()
             if not ghost:  # the model suggested nothing here
                 return
             counts["suggestions accepted"] += 1
-            qtbot.keyClick(editor, Qt.Key.Key_Tab)
+            qtbot.keyClick(window.editor, Qt.Key.Key_Tab)
             accepted = self._check_inserted(before, at, "the accepted suggestion")
             assert accepted == ghost, f"Tab inserted {accepted!r}, the ghost said {ghost!r}"
             self.undoable = before
@@ -212,7 +213,7 @@ def test_random_sequences_keep_the_document_the_journal_and_saved_files_right(
 
         @rule(index=st.integers(0, 2))
         def insert_pane_candidate(self, index: int) -> None:
-            at, before, undoable = cursor_index(editor), self.expected, self.undoable
+            at, before, undoable = cursor_index(window.editor), self.expected, self.undoable
             with qtbot.waitSignal(window.paneUpdated, timeout=TIMEOUT_MS):
                 window.refresh_pane(delay=0)
             window.insert_candidate(index)
@@ -234,22 +235,22 @@ def test_random_sequences_keep_the_document_the_journal_and_saved_files_right(
             path = tmp_path / f"saved-{next(saves)}.txt"
             assert window.save_to(path)
             assert path.read_bytes() == self.expected.encode("utf-8")
-            assert not editor.document().isModified()
+            assert not window.editor.document().isModified()
             self._expect(self.expected, undoable=self.undoable)
 
         # ---- bookkeeping ---------------------------------------------------------------------
 
         def _generate(self, start) -> None:
-            at, before = cursor_index(editor), self.expected
+            at, before = cursor_index(window.editor), self.expected
             start()
             wait_idle()
             counts["generations"] += bool(self._check_inserted(before, at, "the generation"))
             self.undoable = before if self.expected != before else None
-            self.generation = Generation(before, at, self.expected) if editor.can_retry \
+            self.generation = Generation(before, at, self.expected) if window.editor.can_retry \
                 else None
 
         def _check_inserted(self, before: str, at: int, what: str) -> str:
-            after = editor.text()
+            after = window.editor.text()
             inserted = insertion(before, after, at)
             assert inserted is not None, \
                 f"{what} changed more than it inserted at {at}: {before!r} → {after!r}"
@@ -276,13 +277,13 @@ def test_random_sequences_keep_the_document_the_journal_and_saved_files_right(
         @invariant()
         def the_document_is_what_the_user_made(self) -> None:
             if hasattr(self, "expected"):
-                assert editor.text() == self.expected
+                assert window.editor.text() == self.expected
 
         @invariant()
         def the_journal_holds_the_document(self) -> None:
             if not hasattr(self, "expected"):
                 return
-            if editor.document().isModified():
+            if window.editor.document().isModified():
                 assert window.hot_exit.keep_for_next_start(), "the journal was not written"
                 state = journal_state(window)
                 assert state is not None and state.modified, "no journal of unsaved text"
