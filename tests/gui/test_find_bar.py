@@ -160,6 +160,8 @@ def test_replace_steps_through_matches_and_expands_groups(qtbot, make_window):
     editor, find = open_with(qtbot, window, text, r"name: (\w+)", replace=True)
     find.bar.regex.setChecked(True)
     wait_count(qtbot, find, "1 of 3")
+    qtbot.keyClick(find.bar.field, Qt.Key.Key_F, CTRL)  # in the bar: the query stays
+    assert find.bar.field.text() == r"name: (\w+)" and find.bar.field.hasFocus()
     find.bar.replace_field.setText(r"<\1>")
     find.bar.replace_field.setFocus()
     qtbot.keyClick(find.bar.replace_field, Qt.Key.Key_Return)
@@ -292,13 +294,13 @@ def test_replace_all_on_ten_megabytes_keeps_the_window_responsive(qtbot, make_wi
                           ("chinese", CHINESE * 3, "查找", "zh")])
 def test_screenshots(qtbot, make_window, name, text, query, language):
     window = make_window(load=None)
-    editor, find = open_with(qtbot, window, text, query, replace=True)
+    _editor, find = open_with(qtbot, window, text, query, replace=True)
     qtbot.waitUntil(lambda: find.results is not None, timeout=TIMEOUT)
     find.find_next()
     find.bar.replace_field.setText("dog" if language == "en" else "搜索")
     if language == "zh":
         find.bar.word.setChecked(True)
-        qtbot.waitUntil(lambda: find.results is not None, timeout=TIMEOUT)
+        qtbot.waitUntil(lambda: find.bar.count.text() not in ("", "…"), timeout=TIMEOUT)
     QApplication.processEvents()
     SHOTS.mkdir(parents=True, exist_ok=True)
     assert window.grab().save(str(SHOTS / f"find-{name}.png"))

@@ -17,9 +17,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import regex
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QColor, QKeyEvent, QKeySequence, QTextCursor, QTextFormat
 from PySide6.QtWidgets import (
+    QApplication,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -175,9 +178,12 @@ class FindBar(QWidget):
         for widget in (self.replace_field, self.replace, self.replace_all):
             bottom.addWidget(widget)
         bottom.addStretch(1)
+        rule = QFrame(frameShape=QFrame.Shape.HLine, frameShadow=QFrame.Shadow.Plain)
+        rule.setStyleSheet("color: palette(midlight);")
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 4, 8, 4)
+        layout.setContentsMargins(8, 0, 8, 4)
         layout.setSpacing(4)
+        layout.addWidget(rule)
         layout.addLayout(top)
         layout.addWidget(self.replace_row)
         for line in (self.field, self.replace_field):
@@ -277,19 +283,27 @@ class FindController(QObject):
     # ---- opening and closing ----------------------------------------------------------------
 
     def open_find(self, replace: bool = False) -> None:
-        """Show the bar with the selection (or the word at the cursor) as the query."""
-        editor = self.window.editor
-        cursor = editor.textCursor()
+        """Show the bar with the selection (or the word at the cursor) as the query; when
+        the bar has the keyboard already, keep its query (it may be an expression)."""
+        bar = self.bar
+        focus = QApplication.focusWidget()
+        if bar.isVisible() and focus is not None and bar.isAncestorOf(focus):
+            bar.replace_row.setVisible(replace or bar.replace_row.isVisible())
+            field = bar.replace_field if replace else bar.field
+            field.setFocus()
+            field.selectAll()
+            return
+        cursor = self.window.editor.textCursor()
         if not cursor.hasSelection():
             cursor.select(QTextCursor.SelectionType.WordUnderCursor)
         seed = cursor.selectedText()
         if seed.strip() and "\u2029" not in seed and len(seed) <= 500:
-            self.bar.field.setText(seed)
+            bar.field.setText(regex.escape(seed) if bar.regex.isChecked() else seed)
         self._origin = cursor.selectionStart()  # the seed itself is the first match
-        self.bar.replace_row.setVisible(replace)
-        self.bar.show()
-        self.bar.field.setFocus()
-        self.bar.field.selectAll()
+        bar.replace_row.setVisible(replace)
+        bar.show()
+        bar.field.setFocus()
+        bar.field.selectAll()
         self.search(move=True)
 
     def open_replace(self) -> None:
@@ -440,6 +454,7 @@ class FindController(QObject):
             return Results(editor, revision, query, mapping.to_utf16_many(found.starts),
                            mapping.to_utf16_many(found.ends), found.truncated)
 
+        self.results = None  # until the new ones come: F3 meanwhile waits for them
         self.bar.set_count("…", "stale")
         self.runner.start(job, lambda result: self._found(result, move))
 
@@ -676,7 +691,11 @@ class FindController(QObject):
         job = self._job
         if job is None:
             return
-        document = job.editor.document()
+        try:
+            document = job.editor.document()
+        except RuntimeError:  # its document was closed meanwhile
+            self._job = None
+            return
         if document.revision() != job.revision:  # something else edited: stop here
             self._finish_replacing(interrupted=True)
             return
