@@ -75,6 +75,7 @@ _RULE = re.compile(r" {0,3}(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})$
 _SETEXT = re.compile(r" {0,3}(=+|-+)[ \t]*$")
 _QUOTE = re.compile(r" {0,3}>[ \t]?")
 _LIST = re.compile(r"[ \t]*([-+*]|[0-9]{1,9}[.)])(?=[ \t]|$)")
+_ASTRAL = re.compile("[\U00010000-\U0010FFFF]")  # two UTF-16 units each
 _SPECIAL = re.compile(r"[\\`\[<*_]")  # where inline syntax may start
 _AUTOLINK = re.compile(r"<(?:[A-Za-z][A-Za-z0-9+.\-]{1,31}:[^<>\x00-\x20]*"
                        r"|[A-Za-z0-9.!#$%&'*+/=?^_`{|}~\-]+@[A-Za-z0-9\-.]+)>")
@@ -385,7 +386,7 @@ def _match_emphasis(delimiters: list[_Delimiter], spans: list[Span]) -> None:
 def to_utf16(text: str, spans: list[Span]) -> list[Span]:
     """The spans with start and length in UTF-16 units (Qt's), for the same `text`:
     an emoji or other astral character counts two there."""
-    if text.isascii() or all(ord(char) <= 0xFFFF for char in text):
+    if not spans or text.isascii() or _ASTRAL.search(text) is None:
         return list(spans)
     units = [0, *itertools.accumulate(2 if ord(char) > 0xFFFF else 1 for char in text)]
     return [replace(span, start=units[span.start],
