@@ -223,6 +223,7 @@ def test_layers_merge_a_misspelt_word_in_a_heading_is_bold_and_underlined(make_w
     bold = BoldLines()
     highlighter.add_layer(bold)
     assert highlighter_for(editor.document()) is highlighter  # one per document
+    assert highlighter.layers()[-1].name == "spelling"  # added before, still merged last
     editor.setPlainText("# A hedding 😀 here\nplain wrold")
     qtbot.waitUntil(lambda: underlined(editor, "hedding") and underlined(editor, "wrold"),
                     timeout=10_000)
@@ -318,3 +319,20 @@ def test_personal_dictionary_dialog_removes_words(make_window, qtbot):
     qtbot.waitUntil(lambda: underlined(editor, "zorblax"), timeout=10_000)
     dialog.close()
     dialog.deleteLater()
+
+
+def test_every_tab_is_checked_and_a_closed_one_is_forgotten(make_window, qtbot):
+    window = make_window(load=None)
+    controller = window.features["spelling"]
+    first = window.editor
+    first.setPlainText("First wrold.")
+    window.new_document()
+    second = window.editor
+    assert second is not first
+    second.setPlainText("Second documnet, 第二个文档.")
+    qtbot.waitUntil(lambda: underlined(second, "documnet"), timeout=10_000)
+    qtbot.waitUntil(lambda: underlined(first, "wrold"), timeout=10_000)
+    assert set(controller.layers) >= {first, second}
+    second.document().setModified(False)
+    assert window.close_document()
+    qtbot.waitUntil(lambda: second not in controller.layers, timeout=5_000)

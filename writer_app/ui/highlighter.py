@@ -8,7 +8,9 @@ onto earlier ones (QTextCharFormat.merge), so the word is bold AND underlined.
 
 A layer is any object with a `name` and `highlight_block(text, previous_state)`; only one
 layer per document may keep block state (e.g. Markdown's "inside a fenced code block"),
-the others return -1.
+the others return -1. A layer may have an `order` (default 0): layers run by order, then
+in the order added, so spelling (order 100) is merged last and its underline survives a
+Markdown link's.
 """
 
 from __future__ import annotations
@@ -56,10 +58,12 @@ class DocumentHighlighter(QSyntaxHighlighter):
         return next((layer for layer in self._layers if layer.name == name), None)
 
     def add_layer(self, layer: HighlightLayer) -> None:
-        """Add (or move to the end) a layer; the whole document is highlighted again."""
+        """Add (or move to the end of its order) a layer; the whole document is highlighted
+        again."""
         if layer in self._layers:
             self._layers.remove(layer)
         self._layers.append(layer)
+        self._layers.sort(key=lambda each: getattr(each, "order", 0))  # stable: keeps adds
         self.rehighlight()
 
     def remove_layer(self, layer: HighlightLayer) -> None:

@@ -78,6 +78,7 @@ class SpellLayer:
     """
 
     name = LAYER_NAME
+    order = 100  # merged after Markdown's formats: the underline always shows
 
     def __init__(self, controller: SpellController, editor: WriterEditor) -> None:
         self.controller = controller
