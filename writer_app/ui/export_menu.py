@@ -13,9 +13,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QLocale, QObject
+from PySide6.QtCore import QLocale, QObject, Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QFileDialog, QMenu
+from PySide6.QtWidgets import QApplication, QFileDialog, QMenu
 
 from writer_app.documents.textfiles import file_error
 from writer_app.errors import WriterError
@@ -112,13 +112,19 @@ class ExportMenu(QObject):
         return target
 
     def write(self, kind: str, target: Path) -> None:
+        """Write on the GUI thread (Qt lays out the PDF), under a busy cursor: a book
+        takes seconds."""
         source = self.source()
-        if kind == "html":
-            export_html(source, target)
-        elif kind == "pdf":
-            export_pdf(source, target, self.window.editor.font())
-        else:
-            export_docx(source, target)
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            if kind == "html":
+                export_html(source, target)
+            elif kind == "pdf":
+                export_pdf(source, target, self.window.editor.font())
+            else:
+                export_docx(source, target)
+        finally:
+            QApplication.restoreOverrideCursor()
 
     def _refuse_own_file(self, target: Path) -> None:
         own = self.window.path
