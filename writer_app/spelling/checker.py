@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 APOSTROPHES = "\u2019\u02bc"  # typographic apostrophes, checked as "'"
 FALLBACKS = ("en_US", "en_GB", "en")  # when no dictionary of the wanted language exists
+MAX_SUGGEST_LENGTH = 40  # suggestions for longer "words" take long and help no one
 
 
 class SpellingUnavailable(WriterError):
@@ -175,7 +176,7 @@ class SpellChecker:
     def suggest(self, word: str, limit: int = 6) -> list[str]:
         """Up to `limit` replacements, best first, in the word's own apostrophe style."""
         plain = _plain(word)
-        if not plain or not self.can_check(plain):
+        if not plain or len(plain) > MAX_SUGGEST_LENGTH or not self.can_check(plain):
             return []
         with self._lock:
             found = list(self._hunspell.suggest(plain))
