@@ -16,17 +16,17 @@ from PySide6.QtGui import (
     QKeyEvent,
     QKeySequence,
     QPalette,
-    QResizeEvent,
     QTextCharFormat,
     QTextCursor,
-    QTextDocument,
     QTextFormat,
     QTextLayout,
 )
-from PySide6.QtWidgets import QApplication, QFrame, QMenu, QPlainTextEdit, QTextEdit, QWidget
+from PySide6.QtWidgets import QFrame, QMenu, QTextEdit, QWidget
 
 from writer_app.ui.colours import ghost_colour, highlight_tint
-from writer_app.ui.text_layout import SpacedDocumentLayout
+from writer_app.ui.text_layout import LINE_WIDTH_EMS, ReadingColumn
+
+__all__ = ["LINE_WIDTH_EMS", "WRITING_FONTS", "WriterEditor", "is_editing_key", "plain_text"]
 
 # Adds entries to the editor's context menu for a click at a viewport point (e.g. spelling
 # suggestions, a generated token's alternatives); the menu already holds Qt's own entries.
@@ -35,8 +35,6 @@ ContextMenuPart = Callable[[QMenu, QPoint], None]
 # Serif faces that read well at length, with CJK fallbacks; the first installed one wins.
 WRITING_FONTS = ("Source Serif 4", "Noto Serif", "Georgia", "Charter", "Cambria",
                  "Noto Serif CJK SC", "Songti SC", "DejaVu Serif", "SimSun", "serif")
-LINE_WIDTH_EMS = 40  # the widest text column by default, in ems: ~75 characters of English
-SIDE_MARGIN = 28  # pixels between the window edge and the text when the window is narrow
 # Keys that change the text even though their event's text is empty or a control character.
 EDITING_KEYS = {Qt.Key.Key_Backspace, Qt.Key.Key_Delete, Qt.Key.Key_Return, Qt.Key.Key_Enter,
                 Qt.Key.Key_Tab, Qt.Key.Key_Backtab}
@@ -62,7 +60,7 @@ def is_editing_key(event: QKeyEvent) -> bool:
     return bool(text) and all(c.isprintable() or c in "\t\n\r" for c in text)
 
 
-class WriterEditor(QPlainTextEdit):
+class WriterEditor(ReadingColumn):
     """The central editor. Ghost text (an inline suggestion) is shown with `show_ghost`."""
 
     generationInterrupted = Signal()  # the user edited the text while a generation ran
@@ -71,18 +69,10 @@ class WriterEditor(QPlainTextEdit):
 
     def __init__(self, parent: QWidget | None = None, font_family: str = "",
                  font_size: int = 14) -> None:
-        super().__init__(parent)
+        super().__init__(parent)  # the column: width, spacing, typewriter (text_layout)
         self.setObjectName("editor")
-        document = QTextDocument(self)  # with a layout that can space lines (text_layout)
-        self._spacing = SpacedDocumentLayout(document)
-        document.setDocumentLayout(self._spacing)
-        self.setDocument(document)
-        self._line_width = LINE_WIDTH_EMS
-        self._typewriter = False
         self._matching_palette = False
         self.setFrameShape(QFrame.Shape.NoFrame)
-        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self._match_margins_to_page()
         self.setAutoFillBackground(True)
         self.setPlaceholderText("Start writing, then press Ctrl+Enter to let the model "
@@ -105,7 +95,6 @@ class WriterEditor(QPlainTextEdit):
         self._ghost_offset = 0  # where in its block the ghost stands
         self.document().contentsChange.connect(self._on_contents_change)
         self.cursorPositionChanged.connect(self._on_cursor_moved)
-        self.cursorPositionChanged.connect(self._keep_cursor_centred)
 
     # ---- look -------------------------------------------------------------------------------
 
@@ -116,60 +105,6 @@ class WriterEditor(QPlainTextEdit):
         font.setStyleHint(QFont.StyleHint.Serif)
         self.setFont(font)
         self._update_margins()
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        self._update_margins()  # first: the text is laid out for the viewport's new width
-        super().resizeEvent(event)
-
-    def _update_margins(self) -> None:
-        """Keep lines short enough to read: centre a column of at most `line_width` ems."""
-        column = self.fontMetrics().horizontalAdvance("M") * self._line_width
-        side = max(SIDE_MARGIN, (self.width() - self.verticalScrollBar().sizeHint().width()
-                                 - column) // 2)
-        if self.viewportMargins().left() != side:
-            self.setViewportMargins(side, 0, side, 0)
-
-    @property
-    def line_width(self) -> int:
-        return self._line_width
-
-    def set_line_width(self, ems: int) -> None:
-        """The widest text column, in ems of the writing font (the side margins grow)."""
-        ems = max(1, int(ems))
-        if ems != self._line_width:
-            self._line_width = ems
-            self._update_margins()
-
-    @property
-    def line_spacing(self) -> float:
-        return self._spacing.line_spacing
-
-    def set_line_spacing(self, factor: float) -> None:
-        """Space between lines as a multiple of the font's line height. Drawn by the
-        document's layout: no edit, no undo step, the document stays unmodified."""
-        factor = max(1.0, float(factor))
-        if abs(factor - self._spacing.line_spacing) < 1e-6:
-            return
-        self._spacing.line_spacing = factor
-        self._spacing.requestUpdate()
-        self.viewport().update()
-        self._keep_cursor_centred()
-
-    @property
-    def typewriter_scrolling(self) -> bool:
-        return self._typewriter
-
-    def set_typewriter_scrolling(self, on: bool) -> None:
-        """Keep the cursor's line in the middle of the window as the text grows; the end
-        of the document can then scroll up to the middle too."""
-        self._typewriter = bool(on)
-        self.setCenterOnScroll(self._typewriter)
-        self._keep_cursor_centred()
-
-    def _keep_cursor_centred(self) -> None:
-        # Not while a mouse button is down: the text must not jump away from a click.
-        if self._typewriter and not QApplication.mouseButtons():
-            self.centerCursor()
 
     # ---- colours ----------------------------------------------------------------------------
 

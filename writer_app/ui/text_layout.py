@@ -1,5 +1,6 @@
-"""How the text is laid out: line spacing drawn by the editor's own document layout,
-and View → Text Layout… (line width, line spacing, typewriter scrolling).
+"""How the text is laid out: a centred reading column (`ReadingColumn`, the editor's
+base) with line spacing drawn by its own document layout and typewriter scrolling, and
+View → Text Layout… to choose them.
 
 Line spacing is not stored in the document. A QTextBlockFormat line height would be an
 edit: it marks the document modified, adds an undo step, and must be set on each of
@@ -14,14 +15,16 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QTextBlock, QTextDocument
+from PySide6.QtGui import QResizeEvent, QTextBlock, QTextDocument
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
     QPlainTextDocumentLayout,
+    QPlainTextEdit,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -31,6 +34,8 @@ from writer_app.settings import BY_NAME
 
 # (line width in ems, line spacing, typewriter scrolling)
 TextLayout = tuple[int, float, bool]
+LINE_WIDTH_EMS = 40  # the widest text column by default, in ems: ~75 characters of English
+SIDE_MARGIN = 28  # pixels between the window edge and the text when the window is narrow
 
 
 class SpacedDocumentLayout(QPlainTextDocumentLayout):
@@ -67,6 +72,77 @@ class SpacedDocumentLayout(QPlainTextDocumentLayout):
 
     def _lead(self, height: float) -> float:
         return height * (self.line_spacing - 1.0) / 2
+
+
+class ReadingColumn(QPlainTextEdit):
+    """A plain-text editor that reads like a page: a centred column at most `line_width`
+    ems wide, lines `line_spacing` apart, and (optionally) typewriter scrolling."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        document = QTextDocument(self)
+        self._spacing = SpacedDocumentLayout(document)
+        document.setDocumentLayout(self._spacing)
+        self.setDocument(document)
+        self._line_width = LINE_WIDTH_EMS
+        self._typewriter = False
+        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.cursorPositionChanged.connect(self._keep_cursor_centred)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        self._update_margins()  # first: the text is laid out for the viewport's new width
+        super().resizeEvent(event)
+
+    def _update_margins(self) -> None:
+        """Keep lines short enough to read: centre a column of at most `line_width` ems."""
+        column = self.fontMetrics().horizontalAdvance("M") * self._line_width
+        side = max(SIDE_MARGIN, (self.width() - self.verticalScrollBar().sizeHint().width()
+                                 - column) // 2)
+        if self.viewportMargins().left() != side:
+            self.setViewportMargins(side, 0, side, 0)
+
+    @property
+    def line_width(self) -> int:
+        return self._line_width
+
+    def set_line_width(self, ems: int) -> None:
+        """The widest text column, in ems of the writing font (the side margins grow)."""
+        ems = max(1, int(ems))
+        if ems != self._line_width:
+            self._line_width = ems
+            self._update_margins()
+
+    @property
+    def line_spacing(self) -> float:
+        return self._spacing.line_spacing
+
+    def set_line_spacing(self, factor: float) -> None:
+        """Space between lines as a multiple of the font's line height. Drawn by the
+        document's layout: no edit, no undo step, the document stays unmodified."""
+        factor = max(1.0, float(factor))
+        if abs(factor - self._spacing.line_spacing) < 1e-6:
+            return
+        self._spacing.line_spacing = factor
+        self._spacing.requestUpdate()
+        self.viewport().update()
+        self._keep_cursor_centred()
+
+    @property
+    def typewriter_scrolling(self) -> bool:
+        return self._typewriter
+
+    def set_typewriter_scrolling(self, on: bool) -> None:
+        """Keep the cursor's line in the middle of the window as the text grows; the end
+        of the document can then scroll up to the middle too."""
+        self._typewriter = bool(on)
+        self.setCenterOnScroll(self._typewriter)
+        self._keep_cursor_centred()
+
+    def _keep_cursor_centred(self) -> None:
+        # Not while a mouse button is down: the text must not jump away from a click.
+        if self._typewriter and not QApplication.mouseButtons():
+            self.centerCursor()
 
 
 class TextLayoutDialog(QDialog):
