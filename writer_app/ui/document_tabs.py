@@ -15,17 +15,17 @@ from PySide6.QtWidgets import QTabWidget, QWidget
 
 from writer_app.ui.document_view import DocumentView
 
+# Qt's lupdate finds the strings of translate("Context", "...") calls.
+translate = QCoreApplication.translate
+
 MODIFIED_MARK = " •"
 
-
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("DocumentTabs", text)
 
 
 def tab_names(paths: list[Path | None]) -> list[str]:
     """Each document's name; files of the same name get their parent folders added
     (as many levels as it takes to tell them apart)."""
-    names = [p.name if p is not None else _tr("Untitled") for p in paths]
+    names = [p.name if p is not None else translate("DocumentTabs", "Untitled") for p in paths]
     counts = Counter(names)
     result = list(names)
     for index, path in enumerate(paths):
@@ -95,7 +95,8 @@ class DocumentTabs(QTabWidget):
         for index, (view, name) in enumerate(zip(views, tab_names([v.path for v in views]),
                                                  strict=True)):
             self.setTabText(index, name + (MODIFIED_MARK if view.modified else ""))
-            self.setTabToolTip(index, str(view.path) if view.path else _tr("Not saved yet"))
+            self.setTabToolTip(index, str(view.path) if view.path
+                               else translate("DocumentTabs", "Not saved yet"))
 
     # ---- what every editor shares ----------------------------------------------------------
 

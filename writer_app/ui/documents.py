@@ -25,9 +25,9 @@ from writer_app.ui.document_tabs import DocumentTabs
 from writer_app.ui.document_view import DocumentView
 from writer_app.ui.project_panel import ProjectPanel
 
+# Qt's lupdate finds the strings of translate("Context", "...") calls.
+translate = QCoreApplication.translate
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("Documents", text)
 
 
 class Documents(QObject):
@@ -89,8 +89,9 @@ class Documents(QObject):
             self.open_path(name)
 
     def open_folder_dialog(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self.window, _tr("Open Folder as Project"),
-                                                  str(self.project.folder or ""))
+        folder = QFileDialog.getExistingDirectory(
+            self.window, translate("Documents", "Open Folder as Project"),
+            str(self.project.folder or ""))
         if folder:
             self.open_project(Path(folder))
 
@@ -198,8 +199,8 @@ class Documents(QObject):
             self.tabs.setCurrentWidget(active.editor)
         if gone:
             self.window.show_status(
-                _tr("Not reopened (no longer there): {names}").format(names=", ".join(gone)),
-                8000)
+                translate("Documents", "Not reopened (no longer there): {names}")
+                .format(names=", ".join(gone)), 8000)
         self.save_session()
 
     def _restore_one(self, path: str | None, entry: JournalEntry | None) -> DocumentView | None:

@@ -35,6 +35,9 @@ from writer_app.documents.passages import (
 from writer_app.ui.editor import WriterEditor
 from writer_app.ui.token_pane import visible_token
 
+# Qt's lupdate finds the strings of translate("Context", "...") calls.
+translate = QCoreApplication.translate
+
 LAYER = "probabilities"
 PREVIOUS_VERSION_SHORTCUT = "Alt+Left"
 NEXT_VERSION_SHORTCUT = "Alt+Right"
@@ -50,10 +53,6 @@ def colour_for(prob: float) -> QColor:
     return colour
 
 
-def _tr(text: str) -> str:
-    """The shared actions keep the controller's translation context."""
-    return QCoreApplication.translate("ProbabilityController", text)
-
 
 def _units(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
@@ -67,18 +66,23 @@ class ProbabilityActions(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.target: ProbabilityController | None = None
-        self.colour_action = QAction(_tr("Colour by &Probability"), parent, checkable=True)
-        self.colour_action.setToolTip(_tr(
+        # The strings keep ProbabilityController's context, where they were translated.
+        self.colour_action = QAction(translate("ProbabilityController", "Colour by &Probability"),
+                                     parent, checkable=True)
+        self.colour_action.setToolTip(translate(
+            "ProbabilityController",
             "Tint generated text by how likely the model found each token"))
-        self.previous_action = QAction(_tr("P&revious Version"), parent)
+        self.previous_action = QAction(translate("ProbabilityController", "P&revious Version"),
+                                       parent)
         self.previous_action.setShortcut(QKeySequence(PREVIOUS_VERSION_SHORTCUT))
         self.previous_action.triggered.connect(lambda _checked=False: self._switch(-1))
-        self.next_action = QAction(_tr("&Next Version"), parent)
+        self.next_action = QAction(translate("ProbabilityController", "&Next Version"), parent)
         self.next_action.setShortcut(QKeySequence(NEXT_VERSION_SHORTCUT))
         self.next_action.triggered.connect(lambda _checked=False: self._switch(1))
         for action in (self.previous_action, self.next_action):
-            action.setToolTip(_tr("Show another version of the generated passage at the "
-                                  "cursor; every continuation, retry and pick is kept"))
+            action.setToolTip(translate(
+                "ProbabilityController", "Show another version of the generated passage at the "
+                "cursor; every continuation, retry and pick is kept"))
             if isinstance(parent, QWidget):
                 parent.addAction(action)
 

@@ -15,7 +15,10 @@ import re
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QFileSystemWatcher, Qt, QTimer, Signal
-from PySide6.QtWidgets import QDockWidget, QTreeWidget, QTreeWidgetItem, QWidget
+from PySide6.QtWidgets import QDockWidget, QStyle, QTreeWidget, QTreeWidgetItem, QWidget
+
+# Qt's lupdate finds the strings of translate("Context", "...") calls.
+translate = QCoreApplication.translate
 
 TEXT_EXTENSIONS = {".txt", ".md", ".markdown", ".text", ".rst", ".org", ".tex"}
 BINARY_EXTENSIONS = {".png", ".jpg", ".jpeg", ".gif", ".pdf", ".zip", ".gz", ".docx",
@@ -28,9 +31,6 @@ MAX_DEPTH = 8
 RESCAN_DELAY_MS = 150
 PATH_ROLE = Qt.ItemDataRole.UserRole
 
-
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("ProjectPanel", text)
 
 
 def natural_key(name: str) -> tuple[object, ...]:
@@ -104,7 +104,7 @@ class ProjectPanel(QDockWidget):
     changed = Signal()  # the list was read again
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(_tr("Project"), parent)
+        super().__init__(translate("ProjectPanel", "Project"), parent)
         self.setObjectName("projectDock")
         self.setAllowedAreas(Qt.DockWidgetArea.LeftDockWidgetArea
                              | Qt.DockWidgetArea.RightDockWidgetArea)
@@ -114,6 +114,8 @@ class ProjectPanel(QDockWidget):
         self.tree.setHeaderHidden(True)
         self.tree.setUniformRowHeights(True)
         self.tree.itemActivated.connect(self._activated)
+        self._file_icon = self.style().standardIcon(QStyle.StandardPixmap.SP_FileIcon)
+        self._folder_icon = self.style().standardIcon(QStyle.StandardPixmap.SP_DirIcon)
         self.setWidget(self.tree)
         self.folder: Path | None = None
         self._watcher = QFileSystemWatcher(self)
@@ -126,7 +128,8 @@ class ProjectPanel(QDockWidget):
     def open_folder(self, folder: Path) -> None:
         self.close_folder()
         self.folder = Path(folder).resolve()
-        self.setWindowTitle(_tr("Project: {name}").format(name=self.folder.name))
+        self.setWindowTitle(translate("ProjectPanel", "Project: {name}")
+                            .format(name=self.folder.name))
         self.rescan()
         self.show()
 
@@ -137,7 +140,7 @@ class ProjectPanel(QDockWidget):
             self._watcher.removePaths(watched)
         self.folder = None
         self.tree.clear()
-        self.setWindowTitle(_tr("Project"))
+        self.setWindowTitle(translate("ProjectPanel", "Project"))
         self.hide()
 
     def shut_down(self) -> None:
@@ -169,6 +172,7 @@ class ProjectPanel(QDockWidget):
             parent = self._folder_node(relative, nodes)
             for name in found[relative]:
                 item = QTreeWidgetItem([name])
+                item.setIcon(0, self._file_icon)
                 path = self.folder / relative / name if relative != "." else self.folder / name
                 item.setData(0, PATH_ROLE, str(path))
                 item.setToolTip(0, str(path))
@@ -193,6 +197,7 @@ class ProjectPanel(QDockWidget):
             node = nodes.get(key)
             if node is None:
                 node = nodes[key] = QTreeWidgetItem([parts[depth]])
+                node.setIcon(0, self._folder_icon)
                 node.setData(0, PATH_ROLE, "")
                 if parent is None:
                     self.tree.addTopLevelItem(node)
