@@ -119,6 +119,26 @@ def test_a_text_file_is_not_highlighted(make_window, qtbot, tmp_path: Path) -> N
     assert not highlighting(window) and not any_markdown_format(window)
 
 
+def test_each_tab_is_highlighted_by_its_own_kind(make_window, qtbot, markdown_file,
+                                                 tmp_path: Path) -> None:
+    plain = tmp_path / "plain.txt"
+    plain.write_text("**not bold** in a text file\n", encoding="utf-8")
+    window = make_window(load=None)
+    window.open_path(markdown_file)
+    qtbot.waitUntil(lambda: any_markdown_format(window))
+    markdown_editor = window.editor
+    window.open_path(plain)
+    qtbot.waitUntil(lambda: window.path == plain)
+    plain_editor = window.editor
+    assert plain_editor is not markdown_editor and not any_markdown_format(window)
+    window.switch_to(window.editors().index(markdown_editor))
+    qtbot.waitUntil(lambda: window.editor is markdown_editor)
+    assert highlighting(window) and any_markdown_format(window)
+    window.switch_to(window.editors().index(plain_editor))
+    qtbot.waitUntil(lambda: window.path == plain)
+    assert not highlighting(window) and not any_markdown_format(window)
+
+
 def test_the_toggle_removes_and_restores_highlighting(make_window, qtbot,
                                                       markdown_file) -> None:
     window = make_window(load=None)
