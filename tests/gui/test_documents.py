@@ -163,6 +163,31 @@ def test_a_generation_in_one_tab_never_writes_into_another(qtbot, make_window, s
     assert first.text() == "We went to the sea"  # the generation was A's one undo step
 
 
+def test_closing_the_tab_a_generation_writes_into_stops_it_and_nothing_breaks(
+        qtbot, make_window, slow_model, monkeypatch):
+    window = make_window()
+    window.sampling.set_params(LONG, emit=True)
+    type_text(window.editor, "Once upon a time")
+    first = window.editor
+    press(qtbot, window, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: len(first.text()) > len("Once upon a time") + 3, timeout=TIMEOUT)
+    window.new_document()
+    type_text(window.editor, "第二个")
+    closed = []
+    window.editorClosed.connect(closed.append)
+    answer(monkeypatch, QMessageBox.StandardButton.Discard)
+    with qtbot.waitSignal(window.generationFinished, timeout=TIMEOUT) as finished:
+        assert window.document_list.close_tab(0)
+    assert finished.args[0] is None or finished.args[0].stop_reason == "cancelled"
+    assert closed == [first] and window.open_tab_count() == 1
+    assert window.editor.text() == "第二个" and not window.is_generating
+    assert window.continue_action.isEnabled()
+    with qtbot.waitSignal(window.generationFinished, timeout=TIMEOUT):
+        window.sampling.set_params(LONG.with_changes(max_new_tokens=4), emit=True)
+        window.continue_text()  # the model carries on in the tab left
+    assert window.editor.text().startswith("第二个") and len(window.editor.text()) > 3
+
+
 def test_closing_the_window_keeps_every_tab_and_a_new_window_restores_them(
         qtbot, make_window, tmp_path, writer_home):
     chinese = tmp_path / "中文.txt"

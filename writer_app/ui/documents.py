@@ -130,6 +130,7 @@ class Documents(QObject):
             self.new_document()
         running = self._stop_generation(view)
         self.tabs.take(view)
+        self.window.editorClosed.emit(view.editor)
         if running:  # the stream still holds the editor: let it go when the stream ends
             self.window.generation.finished.connect(
                 lambda _summary: view.dispose(), Qt.ConnectionType.SingleShotConnection)

@@ -79,6 +79,8 @@ class MainWindow(QMainWindow):
     # The editor the user now works in (WriterEditor): emitted after a switch of
     # document and once at start-up, so features follow the active document.
     editorChanged = Signal(object)
+    # A document's editor about to go (its tab closed): features drop what they keep for it.
+    editorClosed = Signal(object)
 
     def __init__(self, worker: EngineWorker, settings: Settings | None = None,
                  state_path: Path | None = None, journal: Journal | None = None,
