@@ -139,6 +139,23 @@ def test_each_tab_is_highlighted_by_its_own_kind(make_window, qtbot, markdown_fi
     assert not highlighting(window) and not any_markdown_format(window)
 
 
+def test_a_misspelt_word_in_a_heading_is_bold_and_underlined(make_window, qtbot,
+                                                            tmp_path: Path) -> None:
+    """Both layers on one document: Markdown's bold and spelling's wavy underline merge."""
+    path = tmp_path / "heading.md"
+    path.write_text("# A recieve heading\n\nplain text\n", encoding="utf-8")
+    window = make_window(load=None)
+    if not window.features["spelling"].enabled:
+        pytest.skip("no spelling dictionary on this machine")
+    window.open_path(path)
+    column = 6  # inside "recieve"
+    wavy = QTextCharFormat.UnderlineStyle.SpellCheckUnderline
+    qtbot.waitUntil(lambda: (fmt := format_at(window, 0, column)) is not None
+                    and fmt.underlineStyle() == wavy, timeout=10_000)
+    merged = format_at(window, 0, column)
+    assert is_bold(merged) and merged.fontPointSize() > window.editor.font().pointSizeF()
+
+
 def test_the_toggle_removes_and_restores_highlighting(make_window, qtbot,
                                                       markdown_file) -> None:
     window = make_window(load=None)
