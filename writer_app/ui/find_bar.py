@@ -233,7 +233,8 @@ class FindController(QObject):
         self._snapshot: tuple[WriterEditor, int, str] | None = None
         self._job: ReplaceJob | None = None
         self._debounce = self._timer(DEBOUNCE_MS, lambda: self.search(move=True))
-        self._refresh = self._timer(REFRESH_MS, lambda: self.search(move=False))
+        self._refresh = self._timer(REFRESH_MS,
+                                    lambda: self.search(move=False, then=self._after))
         self._highlight_later = self._timer(0, self._highlight)
         self._slice = self._timer(0, self._replace_slice)
         self._build_actions()
@@ -393,14 +394,18 @@ class FindController(QObject):
         """The text changed (typing, a generation, a replacement): the matches are stale
         until the next search, which runs after a pause (throttled, not debounced, so a
         streaming generation still updates them)."""
-        if self._job is not None or self.results is None or not self.bar.isVisible():
+        if self._job is not None or not self.bar.isVisible() or not self.bar.field.text():
             return
-        self.results = None
-        if self.editor is not None:
-            self.editor.set_layer(LAYER, [])
-        self.bar.set_count("…", "stale")
-        if not self._refresh.isActive():
-            size = self.editor.document().characterCount() if self.editor else 0
+        if self.results is not None:
+            self.results = None
+            if self.editor is not None:
+                self.editor.set_layer(LAYER, [])
+            self.bar.set_count("…", "stale")
+        self._refresh_later()
+
+    def _refresh_later(self) -> None:
+        if not self._refresh.isActive() and self.editor is not None:
+            size = self.editor.document().characterCount()
             self._refresh.start(LARGE_REFRESH_MS if size > LARGE_DOCUMENT else REFRESH_MS)
 
     # ---- searching --------------------------------------------------------------------------
@@ -466,9 +471,11 @@ class FindController(QObject):
             self.editor.set_layer(LAYER, [])
             self.bar.set_count(self._describe(result), "error")
             return
-        if result.editor is not self.editor \
-                or result.revision != self.editor.document().revision():
-            self.search(move, self._after)  # the text moved on meanwhile
+        if result.editor is not self.editor:
+            self.search(move, self._after)  # another document is active now
+            return
+        if result.revision != self.editor.document().revision():
+            self._refresh_later()  # the text moved on meanwhile (a generation streams)
             return
         self.results = result
         if move and result.starts:
