@@ -227,6 +227,8 @@ def test_a_long_document_is_counted_in_slices(qtbot, make_window, tmp_path):
     window.open_path(path)
     counts.refresh()
     assert counts.widget.label.text() == "Counting…"  # the window goes on drawing meanwhile
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    window.grab().save(str(SHOTS / "counts-counting.png"))
     qtbot.waitUntil(lambda: counts.widget.label.text() != "Counting…", timeout=30_000)
     assert counts.widget.label.text().startswith("360,000 words · 1,160,000 characters")
     assert count_text(paragraph * 20_000).words == 360_000
@@ -242,9 +244,14 @@ def test_screenshots(qtbot, make_window):
     window.editor.moveCursor(QTextCursor.MoveOperation.End)
     type_text(qtbot, window, "\n\n" + " ".join([ENGLISH] * 30))
     shown(window)
+    qtbot.wait(50)  # the status bar lays its widgets out again
+    assert counts.widget.goal_label.text() == "240 / 500"
+    assert counts.widget.goal_label.visibleRegion().boundingRect().width() \
+        >= counts.widget.goal_label.sizeHint().width()  # shown whole, not cut off
     window.grab().save(str(SHOTS / "counts-status-bar.png"))
     select(window, 0, 20)
     shown(window)
+    qtbot.wait(50)
     window.grab().save(str(SHOTS / "counts-selection.png"))
     dialog = counts.open_goal_dialog()
     qtbot.waitUntil(dialog.isVisible)
