@@ -5,6 +5,7 @@ document, and a 10 MB document that stays responsive while everything is replace
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 
@@ -304,3 +305,36 @@ def test_screenshots(qtbot, make_window, name, text, query, language):
     QApplication.processEvents()
     SHOTS.mkdir(parents=True, exist_ok=True)
     assert window.grab().save(str(SHOTS / f"find-{name}.png"))
+
+
+def test_highlights_follow_the_scroll_and_typing_reads_the_text_once(qtbot, make_window,
+                                                                     monkeypatch):
+    window = make_window(load=None)
+    text = "".join(f"line {n}: a cat and 猫 😀\n" for n in range(20_000))
+    editor, find = open_with(qtbot, window, text, "cat")
+    wait_count(qtbot, find, "1 of 20,000")
+    near_top = [s.cursor.selectionStart() for s in editor._layers[LAYER]]
+    assert 0 < len(near_top) < 2000 and min(near_top) < 100  # near the view, not all
+    editor.verticalScrollBar().setValue(editor.verticalScrollBar().maximum())
+    last = utf16(text, text.rindex("cat"))
+    qtbot.waitUntil(lambda: any(s.cursor.selectionStart() == last
+                                for s in editor._layers[LAYER]), timeout=TIMEOUT)
+    assert min(s.cursor.selectionStart() for s in editor._layers[LAYER]) > 100
+    reads = []
+    original = type(editor).text
+
+    def counted(self):  # the find bar's reads of the whole text, not other features'
+        if sys._getframe(1).f_globals["__name__"] == "writer_app.ui.find_bar":
+            reads.append(1)
+        return original(self)
+
+    monkeypatch.setattr(type(editor), "text", counted)
+    cursor = editor.textCursor()
+    cursor.movePosition(QTextCursor.MoveOperation.End)
+    editor.setTextCursor(cursor)
+    editor.setFocus()
+    for key in "the cat sat":  # eleven keys, 20 ms apart: the text is read again once
+        qtbot.keyClicks(editor, key)
+        qtbot.wait(20)
+    qtbot.waitUntil(lambda: find.bar.count.text() == "20,001 found", timeout=TIMEOUT)
+    assert len(reads) <= 2
