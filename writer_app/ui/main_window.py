@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from writer_app.documents.journal import Journal, JournalEntry
+from writer_app.documents.journal import Journal
 from writer_app.presets import Presets
 from writer_app.settings import Settings
 from writer_app.ui import about
@@ -231,20 +231,15 @@ class MainWindow(QMainWindow):
 
     def _name_parts(self) -> None:
         """The status bar's widgets and the actions, under the names tests and tools use."""
-        indicators, actions = self.indicators, self.actions_
-        self.model_label = indicators.model_label
-        self.device_label = indicators.device_label
-        self.dtype_label = indicators.dtype_label
-        self.speed_label = indicators.speed_label
-        self.context_label = indicators.context_label
-        self.load_progress = indicators.load_progress
-        self.cancel_load_button = indicators.cancel_load_button
-        self.continue_action = actions.continue_
-        self.stop_action = actions.stop
-        self.retry_action = actions.retry
-        self.cancel_load_action = actions.cancel_load
-        self.save_action = actions.save
-        self.insert_actions = actions.insert
+        bar = self.indicators
+        self.model_label, self.device_label = bar.model_label, bar.device_label
+        self.dtype_label, self.speed_label = bar.dtype_label, bar.speed_label
+        self.context_label, self.load_progress = bar.context_label, bar.load_progress
+        self.cancel_load_button = bar.cancel_load_button
+        actions = self.actions_
+        self.continue_action, self.stop_action = actions.continue_, actions.stop
+        self.retry_action, self.cancel_load_action = actions.retry, actions.cancel_load
+        self.save_action, self.insert_actions = actions.save, actions.insert
 
     def journal_details(self) -> dict[str, Any]:
         return {"instructions": self.instructions.field.toPlainText()}
@@ -413,12 +408,6 @@ class MainWindow(QMainWindow):
 
     def save_to(self, path: Path) -> bool:
         return self.files.save_to(path)
-
-    def restore_unsaved(self, entry: JournalEntry) -> None:
-        self.files.restore_unsaved(entry)
-
-    def confirm_discard(self) -> bool:
-        return self.files.confirm_discard()
 
     def show_about(self) -> None:
         about.show_about(self)
