@@ -444,7 +444,7 @@ class FindController(QObject):
         editor, query = self.editor, self._query()
         self._after = then
         if editor is None or query is None:
-            self.results = None
+            self.results, self._after = None, None
             self.runner.cancel()
             if editor is not None:
                 editor.set_layer(LAYER, [])
@@ -467,7 +467,7 @@ class FindController(QObject):
         if self.editor is None:
             return
         if isinstance(result, FindError):
-            self.results = None
+            self.results, self._after = None, None
             self.editor.set_layer(LAYER, [])
             self.bar.set_count(self._describe(result), "error")
             return
@@ -606,9 +606,12 @@ class FindController(QObject):
             message = self.tr("Search wrapped to the bottom")
         self._select(index)
         self._origin = results.starts[index]
-        self.bar.set_hint(message if wrapped else "")
         if wrapped:
+            self.bar.set_hint(message)
             self.window.show_status(message, 3000)
+        elif self.bar.hint.text() in (self.tr("Search wrapped to the top"),
+                                      self.tr("Search wrapped to the bottom")):
+            self.bar.set_hint("")
         self._show_count()
 
     # ---- replacing --------------------------------------------------------------------------
