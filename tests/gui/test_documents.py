@@ -90,6 +90,16 @@ def test_tab_titles_show_the_name_a_mark_and_tell_same_names_apart(qtbot, make_w
     assert not window.isWindowModified()
 
 
+def test_a_file_that_cannot_be_opened_leaves_no_tab_behind(qtbot, make_window, tmp_path):
+    window = make_window(load=None)
+    type_text(window.editor, "草稿")
+    (tmp_path / "folder.txt").mkdir()  # a name like a file's, but no file to read
+    assert not window.open_path(tmp_path / "folder.txt")
+    assert window.open_tab_count() == 1 and window.editor.text() == "草稿"
+    assert window.message_bar.isVisible()  # said why
+    window.message_bar.clear_topic("open")
+
+
 def test_keys_switch_and_close_tabs(qtbot, make_window, monkeypatch):
     window = make_window(load=None)
     window.new_document()

@@ -71,10 +71,12 @@ class Documents(QObject):
         if existing is not None:
             self.tabs.setCurrentWidget(existing.editor)
             return existing.files.open_path(path, encoding) if encoding else True
+        reused = self.tabs.current_view()
         view = self._view_for_opening()
         if not view.files.open_path(path, encoding):
-            if view.is_blank() and self.tabs.count() > 1:
-                self.close_view(view)
+            if view is not reused and view.is_blank():
+                self.close_view(view)  # the tab made for a file that would not open
+                self.tabs.setCurrentWidget(reused.editor)
             return False
         self.save_session()
         return True
