@@ -148,15 +148,15 @@ def slow_counts(paragraph: str) -> Counts:
     for i, char in enumerate(paragraph):
         before = paragraph[i - 2:i] if i >= 2 else ""
         is_regional = 0x1F1E6 <= ord(char) <= 0x1F1FF
-        joins = bool(clusters) and (
+        line_start = i == 0 or paragraph[i - 1] == "\u2028"
+        joins = not line_start and (
             extends(char)
             or (len(before) == 2 and before[1] == ZWJ and is_pictograph(char)
                 and (is_pictograph(before[0]) or before[0] == "\ufe0f"
                      or 0x1F3FB <= ord(before[0]) <= 0x1F3FF))
             or (is_regional and regional % 2 == 1)
             or (is_consonant(char) and (paragraph[i - 1:i] in LINKERS
-                                        or (before[1:] == ZWJ and before[:1] in LINKERS))
-                and i > 0))
+                                        or (before[1:] == ZWJ and before[:1] in LINKERS))))
         regional = regional + 1 if is_regional else 0
         if joins:
             clusters[-1] += char

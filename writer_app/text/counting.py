@@ -86,7 +86,8 @@ _EXTENDING_BMP = f"{MARKS_BMP}\u200d\u1160-\u11ff\ud7b0-\ud7ff\u0e33\u0eb3"
 _EXTENDING_ASTRAL = f"{MARKS_ASTRAL}\U0001f3fb-\U0001f3ff\U000e0020-\U000e007f"
 _JOINING = re.compile(f"[{_EXTENDING_BMP}]")
 _JOINING_ASTRAL = re.compile(f"[{_EXTENDING_ASTRAL}]|[\U0001f1e6-\U0001f1ff]{{2}}")
-_LONE = re.compile(f"[{_EXTENDING_BMP}{_EXTENDING_ASTRAL}]")
+# ...except at the start of a line, where there is nothing before them to join.
+_LONE = re.compile(f"(?:^|(?<=\u2028))[{_EXTENDING_BMP}{_EXTENDING_ASTRAL}]")
 # A pictograph ZERO WIDTH JOINER glues to a pictograph (or its skin tone or variation
 # selector) before it: the 👩 of 👨‍👩. Emoji are approximated by the blocks that hold them.
 PICTOGRAPHS = ("\u00a9\u00ae\u203c\u2049\u2122\u2139\u2194-\u21aa\u231a-\u23ff\u24c2"
@@ -151,8 +152,8 @@ def count_paragraph(text: str) -> Counts:
     if "\u200d" in text:
         joining += _JOINED.subn("", text)[1]
     joining += _CONJUNCT.subn("", text)[1]
-    if joining and _LONE.match(text):
-        joining -= 1  # a paragraph that starts with a lone accent still shows it
+    if joining and (breaks or _LONE.match(text)):
+        joining -= _LONE.subn("", text)[1]  # a line starting with a lone accent shows it
     non_space -= joining
     return Counts(words, cjk, len(text) - breaks - joining, non_space, 1 if non_space else 0)
 
