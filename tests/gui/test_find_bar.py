@@ -338,3 +338,29 @@ def test_highlights_follow_the_scroll_and_typing_reads_the_text_once(qtbot, make
         qtbot.wait(20)
     qtbot.waitUntil(lambda: find.bar.count.text() == "20,001 found", timeout=TIMEOUT)
     assert len(reads) <= 2
+
+
+def test_replace_all_in_the_selection_only(qtbot, make_window):
+    window = make_window(load=None)
+    text = "查找 cat｜查找 cat 😀 查找 cat｜查找 cat"
+    editor, find = open_with(qtbot, window, text, "查找", replace=True)
+    wait_count(qtbot, find, "1 of 4")
+    start, end = text.index("｜"), text.rindex("｜")
+    select(editor, utf16(text, start), utf16(text, end))
+    find.bar.scope.setChecked(True)
+    qtbot.waitUntil(lambda: find.results is not None and len(find.results.starts) == 2,
+                    timeout=TIMEOUT)
+    find.bar.replace_field.setText("搜索")
+    find.replace_all()
+    expected = text[:start] + text[start:end].replace("查找", "搜索") + text[end:]
+    qtbot.waitUntil(lambda: editor.text() == expected, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: find.results is not None, timeout=TIMEOUT)
+    assert len(find.results.starts) == 0  # none left in the selection
+    editor.undo()
+    assert editor.text() == text
+    find.close()
+    assert not find.bar.scope.isChecked()
+    editor.setTextCursor(QTextCursor(editor.document()))  # no selection: cannot turn it on
+    find.open_find()
+    find.bar.scope.setChecked(True)
+    assert not find.bar.scope.isChecked() and "Select" in find.bar.hint.text()

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import regex
-from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, QPoint, QSignalBlocker, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QColor, QKeyEvent, QKeySequence, QTextCursor, QTextFormat
 from PySide6.QtWidgets import (
     QApplication,
@@ -61,6 +61,15 @@ HIGHLIGHT_LIMIT = 1000  # highlighted matches at most (those nearest the visible
 REPLACE_SLICE = 5000  # Replace All edits per turn of the event loop
 MATCH_TINT = QColor(255, 196, 0, 90)
 CURRENT_TINT = QColor(255, 140, 0, 150)
+
+
+def within(starts: Any, ends: Any, scope: tuple[int, int] | None) -> tuple[int, int]:
+    """The slice of sorted, non-overlapping matches that lie inside `scope` (all of them
+    when there is none)."""
+    if scope is None:
+        return 0, len(starts)
+    first = bisect.bisect_left(starts, scope[0])
+    return first, max(first, bisect.bisect_right(ends, scope[1]))
 
 
 class SearchRunner(QObject):
@@ -155,6 +164,8 @@ class FindBar(QWidget):
         font.setUnderline(True)
         self.word.setFont(font)
         self.regex = self._toggle(".*", self.tr("Regular expression"))
+        self.scope = self._toggle("[…]", self.tr("In selection: find and replace only in "
+                                                 "the text selected when this is turned on"))
         self.count = QLabel(objectName="findCount")
         self.hint = QLabel(objectName="findHint")
         self.previous = self._button("↑", self.tr("Previous match (Shift+F3)"))
@@ -167,7 +178,8 @@ class FindBar(QWidget):
         self.replace.setToolTip(self.tr("Replace this match and go to the next (Enter)"))
         self.replace_all.setToolTip(self.tr("Replace every match, as one undo step"))
         top = QHBoxLayout()
-        for widget in (self.field, self.case, self.word, self.regex, self.count, self.hint):
+        for widget in (self.field, self.case, self.word, self.regex, self.scope, self.count,
+                       self.hint):
             top.addWidget(widget)
         top.addStretch(1)
         for widget in (self.previous, self.next, self.close_button):
@@ -232,6 +244,7 @@ class FindController(QObject):
         self._origin = 0  # where the cursor was when the search began (incremental)
         self._snapshot: tuple[WriterEditor, int, str] | None = None
         self._job: ReplaceJob | None = None
+        self._scope: tuple[WriterEditor, QTextCursor, QTextCursor] | None = None
         self._debounce = self._timer(DEBOUNCE_MS, lambda: self.search(move=True))
         self._refresh = self._timer(REFRESH_MS,
                                     lambda: self.search(move=False, then=self._after))
@@ -273,6 +286,7 @@ class FindController(QObject):
         bar.field.textEdited.connect(lambda _text: (bar.set_hint(""), self._debounce.start()))
         for toggle in (bar.case, bar.word, bar.regex):
             toggle.toggled.connect(lambda _on: self.search(move=True))
+        bar.scope.toggled.connect(self._set_scope)
         bar.next.clicked.connect(self.find_next)
         bar.previous.clicked.connect(self.find_previous)
         bar.close_button.clicked.connect(self.close)
@@ -317,6 +331,7 @@ class FindController(QObject):
         for timer in (self._debounce, self._refresh, self._highlight_later):
             timer.stop()
         self.results = None
+        self._drop_scope()
         if self.editor is not None:
             self.editor.set_layer(LAYER, [])
             self.editor.setFocus()
@@ -379,6 +394,7 @@ class FindController(QObject):
                 pass
         self.editor = editor
         self.results = None
+        self._drop_scope()
         editor.document().contentsChange.connect(self._on_edit)
         editor.verticalScrollBar().valueChanged.connect(self._scrolled)
         editor.verticalScrollBar().rangeChanged.connect(self._scrolled)
@@ -407,6 +423,32 @@ class FindController(QObject):
         if not self._refresh.isActive() and self.editor is not None:
             size = self.editor.document().characterCount()
             self._refresh.start(LARGE_REFRESH_MS if size > LARGE_DOCUMENT else REFRESH_MS)
+
+    def _set_scope(self, on: bool) -> None:
+        """In selection: remember the selection as two cursors (they follow edits)."""
+        self._scope = None
+        cursor = self.editor.textCursor() if self.editor is not None else None
+        if on and cursor is not None and cursor.hasSelection():
+            start, end = QTextCursor(cursor.document()), QTextCursor(cursor.document())
+            start.setPosition(cursor.selectionStart())
+            end.setPosition(cursor.selectionEnd())
+            self._scope = (self.editor, start, end)
+            self._origin = cursor.selectionStart()
+        elif on:
+            self.bar.scope.setChecked(False)
+            self.bar.set_hint(self.tr("Select the text to search in first"))
+            return
+        self.search(move=False)
+
+    def _drop_scope(self) -> None:
+        self._scope = None
+        with QSignalBlocker(self.bar.scope):
+            self.bar.scope.setChecked(False)
+
+    def _scope_range(self) -> tuple[int, int] | None:
+        if self._scope is None or self._scope[0] is not self.editor:
+            return None
+        return self._scope[1].position(), self._scope[2].position()
 
     # ---- searching --------------------------------------------------------------------------
 
@@ -450,14 +492,17 @@ class FindController(QObject):
                 editor.set_layer(LAYER, [])
             return
         text, revision, timeout = self._text(editor), editor.document().revision(), self.timeout
+        scope = self._scope_range()
 
         def job(cancelled: Callable[[], bool]) -> Results | FindError | None:
             found = find_all(query, text, cancelled=cancelled, timeout=timeout)
             if not isinstance(found, Matches):
                 return found
             mapping = Utf16Map(text)
-            return Results(editor, revision, query, mapping.to_utf16_many(found.starts),
-                           mapping.to_utf16_many(found.ends), found.truncated)
+            starts, ends = mapping.to_utf16_many(found.starts), mapping.to_utf16_many(found.ends)
+            first, last = within(starts, ends, scope)
+            return Results(editor, revision, query, starts[first:last], ends[first:last],
+                           found.truncated)
 
         self.results = None  # until the new ones come: F3 meanwhile waits for them
         self.bar.set_count("…", "stale")
@@ -663,6 +708,7 @@ class FindController(QObject):
         if query is None:
             return
         text, revision = self._text(editor), editor.document().revision()
+        scope = self._scope_range()
         template, timeout = self.bar.replace_field.text(), self.timeout
 
         def job(cancelled: Callable[[], bool]) -> tuple[Any, ...] | FindError | None:
@@ -671,8 +717,9 @@ class FindController(QObject):
             if not isinstance(plan, ReplacePlan):
                 return plan
             mapping = Utf16Map(text)
-            return (mapping.to_utf16_many(plan.starts), mapping.to_utf16_many(plan.ends),
-                    plan.replacements)
+            starts, ends = mapping.to_utf16_many(plan.starts), mapping.to_utf16_many(plan.ends)
+            first, last = within(starts, ends, scope)
+            return starts[first:last], ends[first:last], plan.replacements[first:last]
 
         self.bar.set_count(self.tr("Replacing…"), "stale")
         self.runner.start(job, lambda result: self._start_replacing(editor, revision, result))
