@@ -4,12 +4,14 @@ checker's answers (the real chunspell and its bundled en_US dictionary)."""
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from writer_app.spelling import background
 from writer_app.spelling.background import BackgroundChecker
 from writer_app.spelling.checker import (
     SpellingUnavailable,
@@ -193,3 +195,33 @@ def test_fast_and_plain_paths_agree(text: str):
                   if service.is_misspelt("en_US", w.text))
     assert service.misspelt("en_US", text) == plain
     assert service.misspelt("en_US", text) == plain  # and again, from the caches
+
+
+def test_edits_are_checked_before_bulk_work_which_waits_while_the_user_types(tmp_path,
+                                                                              monkeypatch):
+    monkeypatch.setattr(background, "QUIET_SECONDS", 60.0)
+    order: list[str] = []
+    done = threading.Event()
+
+    def on_results(tag, results):
+        order.extend(text for text, _found in results)
+        if len(order) == 21:
+            done.set()
+
+    service = BackgroundChecker(PersonalDictionary(tmp_path / "dictionary.txt"), on_results)
+    bulk = [f"Paragraph number {'x' * i} of a file" for i in range(20)]
+    try:
+        service.user_active()
+        service.check("en_US", bulk)  # a file opened while the user types: it waits
+        service.check("en_US", ["I just typed recieve"])  # an edit: at once
+        for _ in range(3000):  # up to 30 s
+            if order:
+                break
+            time.sleep(0.01)
+        assert order == ["I just typed recieve"]
+        assert service.pending() == 20
+        service.user_idle()
+        assert done.wait(30)
+    finally:
+        service.stop()
+    assert order[1:] == bulk

@@ -4,15 +4,16 @@ The window hands over the text of each paragraph it has no answer for; the threa
 it into words, looks each distinct word up once (a cache per dictionary) and reports the
 misspelt ones with their UTF-16 ranges. Results go back in batches (every ~30 ms of
 work) through a callback that the window turns into a queued Qt signal. Loading a
-dictionary (~0.1 s) happens here too, never on the GUI thread.
+dictionary (~0.1 s) happens here too, never on the GUI thread. Bulk work (a whole file)
+pauses while the user types, so that typing never waits for the GIL behind it.
 """
 
 from __future__ import annotations
 
 import logging
-import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 
 from writer_app.spelling.checker import SpellChecker, SpellingUnavailable, load_checker
@@ -23,15 +24,14 @@ log = logging.getLogger(__name__)
 
 THREAD_NAME = "writer-spelling"
 BATCH_SECONDS = 0.03  # results go back at least this often while work remains
+URGENT_PARAGRAPHS = 16  # a hand-over this small is an edit: checked before bulk work
+QUIET_SECONDS = 0.4  # bulk work waits this long after the user's last edit
 WORD_CACHE_LIMIT = 500_000  # distinct words remembered per dictionary before starting over
 
 # A paragraph's misspelt words: (start, length, word), UTF-16 units in the paragraph.
 Misspelt = tuple[tuple[int, int, str], ...]
 Results = list[tuple[str, Misspelt]]  # (paragraph text, its misspelt words)
 ResultsCallback = Callable[[str, Results], None]  # (dictionary tag, results)
-
-_STOP = object()
-
 
 class BackgroundChecker:
     """The spelling thread. `check(tag, text)` queues; `on_results` runs in the thread."""
@@ -41,7 +41,14 @@ class BackgroundChecker:
         self.personal = personal
         self._on_results = on_results
         self._on_error = on_error
-        self._queue: queue.Queue[object] = queue.Queue()
+        # Two queues: a few paragraphs just edited (checked at once) and bulk work (a file
+        # opened, a language changed), which waits while the user types: a Python thread
+        # busy with it would take the GIL from the GUI thread for up to 5 ms at a time.
+        self._urgent: deque[tuple[str, str]] = deque()
+        self._bulk: deque[tuple[str, str]] = deque()
+        self._wake = threading.Condition()
+        self._stopping = False
+        self._quiet_after = 0.0  # time.monotonic() before which bulk work waits
         self._checkers: dict[str, SpellChecker] = {}
         self._failed: set[str] = set()
         self._caches: dict[str, dict[str, bool]] = {}  # word → Hunspell's verdict
@@ -63,10 +70,13 @@ class BackgroundChecker:
         thread, self._thread = self._thread, None
         if thread is None:
             return
-        with self._queue.mutex:
-            self._queue.queue.clear()
-        self._queue.put(_STOP)
+        with self._wake:
+            self._urgent.clear()
+            self._bulk.clear()
+            self._stopping = True
+            self._wake.notify_all()
         thread.join(timeout)
+        self._stopping = False
 
     @property
     def running(self) -> bool:
@@ -76,11 +86,23 @@ class BackgroundChecker:
         """Queue paragraphs (starting the thread if it was stopped)."""
         if self._thread is None:
             self.start()
-        for text in texts:
-            self._queue.put((tag, text))
+        with self._wake:
+            target = self._urgent if len(texts) <= URGENT_PARAGRAPHS else self._bulk
+            target.extend((tag, text) for text in texts)
+            self._wake.notify_all()
+
+    def user_active(self) -> None:
+        """The user is typing: hold bulk work back for a moment (edits still go through)."""
+        self._quiet_after = time.monotonic() + QUIET_SECONDS
+
+    def user_idle(self) -> None:
+        """Let bulk work go on now."""
+        with self._wake:
+            self._quiet_after = 0.0
+            self._wake.notify_all()
 
     def pending(self) -> int:
-        return self._queue.qsize()
+        return len(self._urgent) + len(self._bulk)
 
     def checker(self, tag: str) -> SpellChecker | None:
         """The loaded checker for a tag (loaded here, on the caller's thread, if need be)."""
@@ -120,15 +142,29 @@ class BackgroundChecker:
 
     # ---- the thread -------------------------------------------------------------------------
 
+    def _next(self, wait: bool) -> tuple[str, str] | None:
+        """The next paragraph: an urgent one, else bulk work once the user is quiet;
+        None to stop (or, with wait=False, when nothing may run now)."""
+        with self._wake:
+            while not self._stopping:
+                if self._urgent:
+                    return self._urgent.popleft()
+                pause = self._quiet_after - time.monotonic()
+                if self._bulk and pause <= 0:
+                    return self._bulk.popleft()
+                if not wait:
+                    return None
+                self._wake.wait(pause if self._bulk else None)
+            return None
+
     def _run(self) -> None:
         while True:
-            job = self._queue.get()
-            if job is _STOP:
+            job = self._next(wait=True)
+            if job is None:
                 return
             started = time.perf_counter()
             batches: dict[str, Results] = {}
-            while True:
-                assert isinstance(job, tuple)
+            while job is not None:
                 tag, text = job
                 try:
                     batches.setdefault(tag, []).append((text, self.misspelt(tag, text)))
@@ -136,13 +172,7 @@ class BackgroundChecker:
                     log.exception("Spelling: checking a paragraph failed")
                 if time.perf_counter() - started > BATCH_SECONDS:
                     break
-                try:
-                    job = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if job is _STOP:
-                    self._flush(batches)
-                    return
+                job = self._next(wait=False)
             self.busy_seconds += time.perf_counter() - started
             self._flush(batches)
 

@@ -195,6 +195,7 @@ class SpellLayer:
             self.controller.choose_language(self)
             return
         self.typing_at = position + added
+        self.controller.service.user_active()
 
     def on_cursor_moved(self) -> None:
         if self.typing_at is None:
