@@ -223,7 +223,6 @@ class SpellController(QObject):
         self.service = BackgroundChecker(self.personal, self.checked.emit,
                                          lambda tag, e: self.failed.emit(tag, str(e)))
         self.layers: dict[WriterEditor, SpellLayer] = {}
-        self._told = False
         self.checked.connect(self._on_checked, Qt.ConnectionType.QueuedConnection)
         self.failed.connect(self._on_failed, Qt.ConnectionType.QueuedConnection)
         self._build_menu()
