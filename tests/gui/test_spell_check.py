@@ -269,6 +269,14 @@ def test_menu_and_screenshots(make_window, qtbot):
                         "中文不会被标记：春眠不觉晓。Mixed 中文 and Englsh text.")
     qtbot.waitUntil(lambda: underlined(editor, "Englsh"), timeout=10_000)
     window.grab().save("/tmp/shots/spelling-window.png")
+    preferences = getattr(window, "preferences", None)
+    if preferences is not None:  # the underline reads on a dark page too
+        try:
+            preferences.apply_theme("dark")
+            qtbot.wait(50)
+            window.grab().save("/tmp/shots/spelling-dark.png")
+        finally:
+            preferences.apply_theme("system")
     menu = editor.context_menu_at(point_of(editor, "wrold"))
     menu.popup(editor.viewport().mapToGlobal(point_of(editor, "wrold")))
     qtbot.waitUntil(menu.isVisible)
