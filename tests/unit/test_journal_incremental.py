@@ -20,6 +20,7 @@ from writer_app.documents.journal_records import (
     read_records,
     replay,
     snapshot_record,
+    utf16_length,
 )
 
 # Text as a writer of Chinese and English with emoji types it: surrogate pairs included.
@@ -262,3 +263,9 @@ def test_a_journal_damaged_at_any_byte_gives_a_consistent_earlier_state(data):
         assert state is None
     else:
         assert (state.text, state.cursor) == intact[-1][1:]
+
+
+@given(st.text(alphabet=st.characters(codec=None, exclude_categories=())))
+def test_utf16_length_counts_what_qt_counts(text):
+    """Characters beyond U+FFFF take two units; lone surrogates (which Qt can hold) one."""
+    assert utf16_length(text) == sum(2 if ord(c) > 0xFFFF else 1 for c in text)
