@@ -17,7 +17,6 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QPoint, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
-    QColor,
     QHelpEvent,
     QKeySequence,
     QTextCursor,
@@ -32,6 +31,7 @@ from writer_app.documents.passages import (
     Passages,
     relative_tokens,
 )
+from writer_app.ui.colours import is_dark, probability_colour
 from writer_app.ui.editor import WriterEditor
 from writer_app.ui.token_pane import visible_token
 
@@ -41,16 +41,6 @@ translate = QCoreApplication.translate
 LAYER = "probabilities"
 PREVIOUS_VERSION_SHORTCUT = "Alt+Left"
 NEXT_VERSION_SHORTCUT = "Alt+Right"
-
-
-def colour_for(prob: float) -> QColor:
-    """Red for unlikely tokens through yellow to green for likely ones, translucent.
-
-    On a square-root scale: most tokens of fluent text have probabilities well under
-    one half, and a linear scale would paint nearly all of them red."""
-    colour = QColor.fromHsvF(0.33 * max(0.0, min(1.0, prob)) ** 0.5, 0.6, 1.0)
-    colour.setAlphaF(0.35)
-    return colour
 
 
 
@@ -135,6 +125,7 @@ class ProbabilityController(QObject):
         self._viewport = editor.viewport()  # kept: asking a dying editor for it crashes
         self._viewport.installEventFilter(self)
         editor.add_context_menu_part(self._add_to_context_menu)
+        editor.coloursChanged.connect(self._schedule)  # a theme switch: tints for the new page
 
     # ---- recording --------------------------------------------------------------------------
 
@@ -251,13 +242,15 @@ class ProbabilityController(QObject):
         selections: list[QTextEdit.ExtraSelection] = []
         if self.colour_action.isChecked():
             document = self.editor.document()
+            dark = is_dark(self.editor.palette())
             for token in self.passages:
                 selection = QTextEdit.ExtraSelection()
                 cursor = QTextCursor(document)
                 cursor.setPosition(token.start)
                 cursor.setPosition(token.end, QTextCursor.MoveMode.KeepAnchor)
                 selection.cursor = cursor  # type: ignore[attr-defined]
-                selection.format.setBackground(colour_for(token.prob))  # type: ignore[attr-defined]
+                selection.format.setBackground(  # type: ignore[attr-defined]
+                    probability_colour(token.prob, dark))
                 selections.append(selection)
         self.editor.set_layer(LAYER, selections)
 
@@ -354,6 +347,7 @@ class ProbabilityController(QObject):
             self.shared.target = None
         self._viewport.removeEventFilter(self)
         self.editor.remove_context_menu_part(self._add_to_context_menu)
+        self.editor.coloursChanged.disconnect(self._schedule)
         self.editor.document().contentsChange.disconnect(self._on_contents_change)
 
 
