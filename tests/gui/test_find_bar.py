@@ -1,7 +1,8 @@
 """Find and replace in the real window: Ctrl+F with the selection, incremental search,
 "2 of 5", F3 / Shift+F3 wrapping, Esc, Replace and Replace All as one undo step (English
 and Chinese), bad and catastrophic regular expressions, a streaming generation, another
-document, and a 10 MB document that stays responsive while everything is replaced."""
+document, a 10 MB document that stays responsive while everything is replaced, and
+highlights whose text reads on light and dark pages."""
 
 from __future__ import annotations
 
@@ -11,10 +12,12 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QTextCursor
+from PySide6.QtGui import QColor, QPalette, QTextCursor
 from PySide6.QtWidgets import QApplication
 
-from writer_app.ui.find_bar import LAYER, FindController
+from writer_app.ui.colours import composite, contrast_ratio, is_dark
+from writer_app.ui.find_controller import FindController
+from writer_app.ui.find_highlight import LAYER
 
 pytestmark = pytest.mark.gui
 
@@ -273,7 +276,7 @@ def test_replace_all_on_ten_megabytes_keeps_the_window_responsive(qtbot, make_wi
     try:
         started = time.perf_counter()
         find.replace_all()
-        qtbot.waitUntil(lambda: find._job is None and "Replaced" in find.bar.hint.text(),
+        qtbot.waitUntil(lambda: find.replacing.job is None and "Replaced" in find.bar.hint.text(),
                         timeout=120_000)
         replaced = time.perf_counter() - started
         assert len(ticks) > 2  # the event loop ran between the slices
@@ -324,7 +327,7 @@ def test_highlights_follow_the_scroll_and_typing_reads_the_text_once(qtbot, make
     original = type(editor).text
 
     def counted(self):  # the find bar's reads of the whole text, not other features'
-        if sys._getframe(1).f_globals["__name__"] == "writer_app.ui.find_bar":
+        if sys._getframe(1).f_globals["__name__"].startswith("writer_app.ui.find_"):
             reads.append(1)
         return original(self)
 
@@ -364,3 +367,46 @@ def test_replace_all_in_the_selection_only(qtbot, make_window):
     find.open_find()
     find.bar.scope.setChecked(True)
     assert not find.bar.scope.isChecked() and "Select" in find.bar.hint.text()
+
+
+def tints_drawn(editor) -> list[QColor]:
+    """The find layer's backgrounds as the eye sees them: painted over the page."""
+    base = editor.palette().color(QPalette.ColorRole.Base)
+    return [composite(s.format.background().color(), base) for s in editor._layers[LAYER]]
+
+
+def test_matches_read_on_a_dark_page_and_follow_the_theme(qtbot, make_window):
+    window = make_window(load=None)
+    editor, find = open_with(qtbot, window, ENGLISH * 3, "cat")
+    wait_count(qtbot, find, "1 of 18")
+    assert not is_dark(editor.palette())
+    light = tints_drawn(editor)
+    assert (find.highlight.match_tint, find.highlight.current_tint) == \
+        (QColor(255, 196, 0, 90), QColor(255, 140, 0, 150))  # on white: as they were
+    assert len({c.name() for c in light}) == 2
+    dark_page = QColor("#1e1f22")
+    # What the current match used to be: orange behind light text on a dark page, 4:1.
+    assert contrast_ratio(QColor("#e6e6e6"), composite(QColor(255, 140, 0, 150),
+                                                        dark_page)) < 4.5
+    try:
+        window.preferences.apply_theme("dark")
+        qtbot.waitUntil(lambda: is_dark(editor.palette()) and tints_drawn(editor) != light,
+                        timeout=TIMEOUT)
+        palette = editor.palette()
+        assert palette.color(QPalette.ColorRole.Base) == dark_page
+        text = palette.color(QPalette.ColorRole.Text)
+        drawn = tints_drawn(editor)
+        current = composite(find.highlight.current_tint, dark_page)
+        others = composite(find.highlight.match_tint, dark_page)
+        assert len(drawn) == 18 and drawn.count(current) == 1 and drawn.count(others) == 17
+        for tint in (current, others):
+            assert contrast_ratio(text, tint) >= 4.5
+            assert contrast_ratio(tint, dark_page) > 1.3  # and the tint still shows
+        assert contrast_ratio(current, others) > 1.3  # the current one stands out
+        QApplication.processEvents()
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        assert window.grab().save(str(SHOTS / "find-dark.png"))
+    finally:
+        window.preferences.apply_theme("system")
+    qtbot.waitUntil(lambda: not is_dark(editor.palette()), timeout=TIMEOUT)
+    assert tints_drawn(editor) == light

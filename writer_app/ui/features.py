@@ -27,9 +27,9 @@ def install_features(window: MainWindow) -> dict[str, Any]:
     from writer_app.ui import counts
 
     installed["counts"] = counts.install(window)
-    from writer_app.ui import find_bar
+    from writer_app.ui import find_controller
 
-    installed["find"] = find_bar.install(window)
+    installed["find"] = find_controller.install(window)
     from writer_app.ui import export_menu, markdown_layer
 
     installed["markdown"] = markdown_layer.install(window)
