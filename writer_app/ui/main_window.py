@@ -445,6 +445,10 @@ class MainWindow(QMainWindow):
         self.pane_control.shut_down()
         self.completion.shut_down()
         self.project.shut_down()
+        for feature in getattr(self, "features", {}).values():  # threads and timers stop
+            stop = getattr(feature, "shut_down", None)
+            if stop is not None:
+                stop()
         for view in self.tabs.views():
             view.files.shut_down()
             view.probabilities.shut_down()
