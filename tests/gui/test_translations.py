@@ -92,3 +92,25 @@ def test_the_server_dialog_and_engine_menu_speak_chinese(chinese, make_window, r
                               ServerConnection("http://10.0.0.2:8000/v1"))
     assert verdict == "10.0.0.2:8000 上的 vLLM 在 50 毫秒内响应，2 个模型"
     dialog.deleteLater()
+
+
+def test_the_editor_features_speak_chinese(chinese, make_window, qtbot):
+    """Find, counts, tabs, focus mode, spelling and export reach the window in Chinese."""
+    window = make_window(load=None)
+    titles = {name: [a.text() for a in menu.actions()]
+              for name, menu in window.actions_.menus.items()}
+    assert "关闭标签页(&C)" in titles["file"]
+    assert "专注模式(&F)" in titles["view"] and "字数统计(&W)" in titles["view"]
+    menu_titles = [a.menu().title() for a in window.actions_.menus["edit"].actions()
+                   if a.menu() is not None]
+    assert "拼写" in menu_titles
+    window.editor.setPlainText("春眠不觉晓，处处闻啼鸟。春眠")
+    find = window.features["find"]
+    find.open_find()
+    assert find.bar.field.placeholderText() == "查找"
+    find.bar.field.insert("春眠")
+    find.search(move=True)
+    qtbot.waitUntil(lambda: find.bar.count.text() == "第 1 个，共 2 个", timeout=10000)
+    label = window.features["counts"].widget.label
+    # the found match is selected: its counts of the document's (12 Han characters, 12 words)
+    qtbot.waitUntil(lambda: label.text() == "2 / 12 字 · 2 / 14 字符", timeout=10000)
