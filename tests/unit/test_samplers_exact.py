@@ -9,6 +9,8 @@ English and a Chinese prompt.
 
 from __future__ import annotations
 
+import random
+
 import numpy as np
 import pytest
 import torch
@@ -69,7 +71,7 @@ NO_CONTEXT = torch.zeros(0, dtype=torch.long)
 
 
 @settings(max_examples=EXAMPLES, deadline=None, derandomize=True)
-@given(logit_vectors(), st.floats(1e-4, 1.0), st.integers(1, 3))
+@given(logit_vectors(), st.one_of(st.just(1.0), st.floats(1e-4, 1.0)), st.integers(1, 3))
 def test_min_p_equals_min_p_warper(logits, p, keep):
     expected = batch_of_one(MinPLogitsWarper(p, min_tokens_to_keep=keep), NO_CONTEXT, logits)
     assert torch.equal(truncation.min_p(logits, p, keep), expected)
@@ -135,10 +137,19 @@ def test_off_values_return_the_input_itself():
 
 @st.composite
 def contexts(draw: st.DrawFn, vocab: int, max_size: int = 60) -> torch.Tensor:
-    """Context ids from a few tokens only, so n-grams and repeats recur."""
+    """Context ids from a few tokens only, half of them copies of earlier stretches, so
+    n-grams, repeats and sequence breakers inside repeats are common."""
     alphabet = draw(st.integers(1, min(vocab, 6)))
-    ids = draw(st.lists(st.integers(0, alphabet - 1), max_size=max_size))
-    return torch.tensor(ids, dtype=torch.long)
+    length = draw(st.integers(0, max_size))
+    rng = random.Random(draw(st.integers(0, 2**32 - 1)))
+    ids: list[int] = []
+    while len(ids) < length:
+        if ids and rng.random() < 0.5:
+            start = rng.randrange(len(ids))
+            ids += ids[start:start + rng.randint(1, 8)]
+        else:
+            ids.append(rng.randrange(alphabet))
+    return torch.tensor(ids[:length], dtype=torch.long)
 
 
 @settings(max_examples=EXAMPLES, deadline=None, derandomize=True)
@@ -285,6 +296,13 @@ def test_xtc_equals_its_definition_and_draws_once(logits, threshold, probability
     assert torch.equal(ours, slow_xtc(logits, threshold, probability, draw, protected))
 
 
+def test_xtc_removes_tokens_exactly_at_the_threshold_but_the_last():
+    logits = torch.tensor([0.0, 0.0, 0.0, 0.0, INF])  # four at exactly 0.25
+    cut = xtc.xtc(logits, 0.25, 1.0, torch.Generator().manual_seed(0))
+    assert torch.equal(cut, torch.tensor([INF, INF, INF, 0.0, INF]))  # stable: the last id kept
+    assert torch.equal(xtc.xtc(logits, 0.25, 1.0, None, protected={1}), logits)
+
+
 # ---------------------------------------------------------------- order and the chain
 
 def test_sampler_order_is_validated_and_completed():
@@ -380,3 +398,136 @@ def test_chain_in_default_order_equals_generates_processor_list(generate_process
     finite = ~torch.isneginf(ours.scores)
     assert bool((ours.cut_by[finite] == -1).all())
     assert bool((ours.cut_by[~finite] >= 0).all())  # every cut token names its sampler
+
+
+# ---------------------------------------------------------------- the real default model
+
+PROMPTS = {
+    "english": "Once upon a time there was a mountain, and on the mountain there was a temple. "
+               "Once upon a time there was a",
+    "chinese": "从前有座山，山里有座庙，庙里有个老和尚在给小和尚讲故事。他说：从前有座山，",
+}
+
+
+@pytest.fixture(scope="module")
+def default_model():
+    from writer_app.engine.models import load_model
+
+    return load_model("default", device="cpu", dtype="float32")
+
+
+@pytest.fixture(scope="module")
+def last_logits(default_model):
+    """prompt name → (context ids [L], the last position's logits [V])."""
+    out = {}
+    for name, text in PROMPTS.items():
+        ids = default_model.tokenizer(text, return_tensors="pt").input_ids
+        with torch.no_grad():
+            logits = default_model.model(ids, logits_to_keep=1).logits[0, -1].float()
+        out[name] = (ids[0], logits)
+    return out
+
+
+TRUNCATION_CASES = [
+    ("min_p", lambda x: truncation.min_p(x, 0.05), MinPLogitsWarper(0.05)),
+    ("typical_p", lambda x: truncation.typical_p(x, 0.9), TypicalLogitsWarper(0.9)),
+    ("epsilon", lambda x: truncation.epsilon_cutoff(x, 3e-4), EpsilonLogitsWarper(3e-4)),
+    ("eta", lambda x: truncation.eta_cutoff(x, 2e-3), EtaLogitsWarper(2e-3)),
+    ("top_h", lambda x: truncation.top_h(x, 0.4), TopHLogitsWarper(0.4)),
+    ("top_k", lambda x: truncation.top_k(x, 40), TopKLogitsWarper(40)),
+    ("top_p", lambda x: truncation.top_p(x, 0.9), TopPLogitsWarper(0.9)),
+]
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("prompt", list(PROMPTS))
+def test_each_sampler_equals_its_processor_on_the_default_model(last_logits, prompt):
+    context, logits = last_logits[prompt]
+    scaled = logits / 0.8  # truncation runs after temperature, as in generate()
+    for name, ours, warper in TRUNCATION_CASES:
+        result = ours(scaled)
+        assert torch.equal(result, batch_of_one(warper, context, scaled)), name
+        assert 0 < int((~torch.isneginf(result)).sum()) < logits.numel(), name  # it did cut
+    follows = [int(context[-1]), int(context[5])]  # completed by the next token
+    cases = [
+        (ngrams.no_repeat_ngram(logits, context, 2), NoRepeatNGramLogitsProcessor(2)),
+        (penalties.repetition_penalty(logits, context, 1.3), RepetitionPenaltyLogitsProcessor(1.3)),
+        (ngrams.ban_sequences(logits, context, [follows]), NoBadWordsLogitsProcessor([follows])),
+        (ngrams.ban_sequences(logits, context, [[int(context[3])]]),
+         NoBadWordsLogitsProcessor([[int(context[3])]])),
+        (ngrams.sequence_bias(logits, context, [(follows, -3.0)]),
+         SequenceBiasLogitsProcessor([[follows, -3.0]])),
+    ]
+    for ours, processor in cases:
+        assert torch.equal(ours, batch_of_one(processor, context, logits)), type(processor)
+        assert not torch.equal(ours, logits), type(processor)  # each one acted here
+    ids = context.tolist()
+    assert torch.equal(dry.dry(logits, context, 0.8, 1.75, 2),
+                       slow_dry(logits, ids, 0.8, 1.75, 2, set()))
+    assert not torch.equal(dry.dry(logits, context, 0.8, 1.75, 2), logits)  # the prompt repeats
+    penalised = penalties.presence_frequency_penalty(logits, context, 0.5, 0.3)
+    for token in set(ids):
+        amount = np.float32(ids.count(token)) * np.float32(0.3) + np.float32(0.5)
+        assert penalised[token] == torch.tensor(np.float32(logits[token].numpy() - amount))
+    generator = torch.Generator().manual_seed(7)
+    draw = float(torch.rand(1, generator=torch.Generator().manual_seed(7)))
+    threshold = float(logits.softmax(-1).sort(descending=True).values[2]) * 0.99  # 3 reach it
+    cut = xtc.xtc(logits, threshold, 1.0, generator)
+    assert torch.equal(cut, slow_xtc(logits, threshold, 1.0, draw, set()))
+    assert int(torch.isneginf(cut).sum()) == 2
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("prompt", list(PROMPTS))
+def test_the_chain_equals_generates_list_on_the_default_model(default_model, last_logits, prompt):
+    context, logits = last_logits[prompt]
+    phrase = "mountain" if prompt == "english" else "山"
+    variants = ngrams.phrase_variants(default_model.tokenizer, phrase)
+    s = SamplerSettings(temperature=0.8, top_k=50, top_p=0.95, min_p=0.05, typical_p=0.95,
+                        epsilon_cutoff=3e-4, eta_cutoff=2e-3, repetition_penalty=1.1,
+                        no_repeat_ngram_size=3, banned=tuple(tuple(v) for v in variants),
+                        bias=((tuple(context[-1:].tolist()), 2.0),), eos_ids=(1,))
+    config = GenerationConfig(
+        do_sample=True, temperature=0.8, top_k=50, top_p=0.95, min_p=0.05, typical_p=0.95,
+        epsilon_cutoff=3e-4, eta_cutoff=2e-3, repetition_penalty=1.1, no_repeat_ngram_size=3,
+        bad_words_ids=variants, sequence_bias=[[context[-1:].tolist(), 2.0]], eos_token_id=1)
+    model = default_model.model
+    model._prepare_special_tokens(config, False, device="cpu")
+    processors = model._get_logits_processor(
+        generation_config=config, input_ids_seq_length=context.numel(), encoder_input_ids=None,
+        prefix_allowed_tokens_fn=None, logits_processor=LogitsProcessorList(), device="cpu",
+        model_kwargs={})
+    ours = process(logits, context, s)
+    assert torch.equal(ours.scores, batch_of_one(processors, context, logits))
+    banned_alone = process(logits, context, SamplerSettings(banned=s.banned))
+    singles = [v[0] for v in variants if len(v) == 1]
+    assert singles
+    for token in singles:  # the pane can name the sampler that cut a token
+        assert banned_alone.stages[int(banned_alone.cut_by[token])] == "ban"
+        assert ours.stages[int(ours.cut_by[token])] in {"no_repeat_ngram", "ban"}
+
+
+PHRASE_TEXTS = {
+    "hello there": ["She said hello there.", "hello there, friend", "“hello there”",
+                    "Well,\nhello there"],
+    "suddenly": ["And suddenly it rained.", "suddenly, it rained", "(suddenly)"],
+    "我们": ["他说：“我们在这里。”", "我们在这里", "。我们走吧"],
+    "一阵风": ["突然一阵风吹来。", "。一阵风", "“一阵风”"],
+}
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("phrase", list(PHRASE_TEXTS))
+def test_phrase_variants_cover_the_phrase_at_a_word_start(default_model, phrase):
+    tokenizer = default_model.tokenizer
+    variants = ngrams.phrase_variants(tokenizer, phrase)
+    assert all(tokenizer.decode(v).strip() == phrase for v in variants)
+    for text in PHRASE_TEXTS[phrase]:
+        ids = tokenizer.encode(text, add_special_tokens=False)
+        found = any(ids[i:i + len(v)] == v for v in variants for i in range(len(ids)))
+        assert found, (text, tokenizer.convert_ids_to_tokens(ids), variants)
+
+
+def test_phrase_variants_refuse_an_empty_phrase(tiny_tokenizer):
+    with pytest.raises(InvalidSettingError, match="empty"):
+        ngrams.phrase_variants(tiny_tokenizer, "  ")
