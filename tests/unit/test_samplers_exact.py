@@ -10,6 +10,7 @@ English and a Chinese prompt.
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -327,7 +328,9 @@ def test_checks_refuse_absurd_values_with_a_hint():
                        (penalties.check_repetition_penalty_range, -1),
                        (lambda v: dry.check_dry(0.8, v, 2), 1.0),
                        (lambda v: dry.check_dry(0.8, 1.75, v), 0),
-                       (lambda v: xtc.check_xtc(v, 0.5), 2.0)]:
+                       (lambda v: xtc.check_xtc(v, 0.5), 2.0),
+                       (lambda v: xtc.check_xtc(v, 0.5), 0.0),
+                       (ngrams.check_bias, float("inf")), (ngrams.check_no_repeat_ngram_size, -2)]:
         with pytest.raises(InvalidSettingError) as info:
             check(bad)
         assert info.value.hint and "\n" not in info.value.message
@@ -398,6 +401,40 @@ def test_chain_in_default_order_equals_generates_processor_list(generate_process
     finite = ~torch.isneginf(ours.scores)
     assert bool((ours.cut_by[finite] == -1).all())
     assert bool((ours.cut_by[~finite] >= 0).all())  # every cut token names its sampler
+
+
+@settings(max_examples=100, deadline=None, derandomize=True)
+@given(st.data(), logit_vectors(min_vocab=8, max_vocab=60), st.integers(0, 2**32 - 1),
+       st.booleans())
+def test_chain_places_the_samplers_transformers_lacks_as_documented(data, logits, seed,
+                                                                    min_p_first):
+    context = data.draw(contexts(logits.shape[-1], max_size=80))
+    s = SamplerSettings(temperature=0.9, top_p=0.6, min_p=0.1, repetition_penalty=1.2,
+                        presence_penalty=0.4, frequency_penalty=0.1, dry_multiplier=0.8,
+                        dry_breakers=frozenset({0}), no_repeat_ngram_size=4,
+                        banned=((1, 2),), xtc_threshold=0.1, xtc_probability=0.7,
+                        order=("min_p", "top_p") if min_p_first else DEFAULT_TRUNCATION_ORDER)
+    ids = context.tolist()
+    expected = batch_of_one(RepetitionPenaltyLogitsProcessor(1.2), context, logits) \
+        if ids else logits
+    expected = expected.numpy().copy()
+    for token in set(ids):
+        amount = np.float32(ids.count(token)) * np.float32(0.1) + np.float32(0.4)
+        expected[token] = np.float32(expected[token] - amount)
+    expected = slow_dry(torch.from_numpy(expected), ids, 0.8, 1.75, 2, {0})
+    expected = batch_of_one(NoRepeatNGramLogitsProcessor(4), context, expected)
+    expected = batch_of_one(NoBadWordsLogitsProcessor([[1, 2]]), context, expected) / 0.9
+    untruncated = replace(s, top_p=1.0, min_p=0.0, xtc_probability=0.0)
+    assert torch.equal(process(logits, context, untruncated).scores, expected)  # penalties
+    truncations = [TopPLogitsWarper(0.6), MinPLogitsWarper(0.1)]  # they do not commute
+    for warper in (truncations[::-1] if min_p_first else truncations):
+        expected = batch_of_one(warper, context, expected)
+    probs = expected.softmax(dim=-1)
+    assume(bool(((probs - 0.1).abs() > 1e-6).all()))
+    draw = float(torch.rand(1, generator=torch.Generator().manual_seed(seed)))
+    expected = slow_xtc(expected, 0.1, 0.7, draw, set())
+    ours = process(logits, context, s, torch.Generator().manual_seed(seed))
+    assert torch.equal(ours.scores, expected)
 
 
 # ---------------------------------------------------------------- the real default model

@@ -9,6 +9,7 @@ why a phrase must be banned in every tokenization it can take (`phrase_variants`
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from typing import Protocol
 
@@ -97,6 +98,23 @@ def _check_sequences(by_sequence: dict[tuple[int, ...], float], vocab_size: int)
         raise InvalidSettingError(
             f"the model scores {vocab_size} tokens, but these ids were banned or biased: {outside}",
             "give the phrase as text, so it is tokenized by this model's tokenizer")
+
+
+def check_no_repeat_ngram_size(value: int) -> None:
+    """no_repeat_ngram_size: a whole number, 0 (off) or at least 2 in practice."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 64:
+        raise InvalidSettingError(
+            f"no_repeat_ngram_size must be a whole number from 0 to 64, not {value!r}",
+            "use 0 to turn it off, or e.g. 4 (1 would forbid every token already used)")
+
+
+def check_bias(value: float) -> None:
+    """A phrase bias: a finite number of logits, −100 to 100 (bans are separate)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) \
+            or not (math.isfinite(value) and -100.0 <= value <= 100.0):
+        raise InvalidSettingError(f"a phrase bias must be from -100 to 100, not {value!r}",
+                                  "e.g. -5 to discourage a phrase, 3 to favour it; ban it instead "
+                                  "to forbid it")
 
 
 class Encoder(Protocol):

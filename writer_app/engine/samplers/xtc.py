@@ -2,11 +2,11 @@
 likely of those above a threshold, so the text leaves its most worn paths.
 
 The definition is text-generation-webui's `XTCLogitsWarper` (p-e-w, PR #6335, 2024): draw
-first — a uniform number r; r ≥ probability: nothing happens — then sort the tokens by
-probability (softmax of the logits as they reach XTC), and remove every token whose
-successor in that order still reaches the threshold, which is every token at or above it
-except the least likely such one. If a protected token (text-generation-webui protects
-the newline and end-of-sequence tokens) would be removed, nothing is removed.
+first — a uniform number r; r ≥ probability: nothing happens — then take the tokens whose
+probability (softmax of the logits as they reach XTC) is at or above the threshold and,
+when there are two or more, remove all of them except the least likely one. If a protected
+token (text-generation-webui protects the newline and end-of-sequence tokens) would be
+removed, nothing is removed.
 
 The random number: one `torch.rand(1, generator=generator)` per step while XTC is on
 (probability > 0 and threshold ≤ 0.5), drawn before anything else is decided — so every
@@ -39,15 +39,17 @@ def xtc(logits: torch.Tensor, threshold: float, probability: float,
     draw = float(torch.rand(1, generator=generator, device=_generator_device(generator)))
     if draw >= probability:
         return logits
-    sorted_logits, sorted_indices = torch.sort(logits, descending=True, stable=True)
-    probs = sorted_logits.softmax(dim=-1)
-    sorted_remove = torch.zeros_like(probs, dtype=torch.bool)
-    sorted_remove[:-1] = probs[1:] >= threshold
-    remove = sorted_remove.scatter(0, sorted_indices, sorted_remove)
-    ids = [i for i in protected if 0 <= i < logits.shape[-1]]
-    if ids and bool(remove[ids].any()):
+    probs = logits.softmax(dim=-1)
+    # Only tokens at or above the threshold matter, at most 1/threshold of them: sorting
+    # those (stably, by id within a tie) is the whole-vocabulary sort's order among them.
+    reaching = torch.nonzero(probs >= threshold).squeeze(1)
+    if reaching.numel() < 2:
         return logits
-    return logits.masked_fill(remove, float("-inf"))
+    order = torch.sort(probs[reaching], descending=True, stable=True).indices
+    removed = reaching[order[:-1]]
+    if protected and set(removed.tolist()) & set(protected):
+        return logits
+    return logits.index_fill(0, removed, float("-inf"))
 
 
 def _generator_device(generator: torch.Generator | None) -> torch.device | None:
@@ -55,9 +57,12 @@ def _generator_device(generator: torch.Generator | None) -> torch.device | None:
 
 
 def check_xtc(threshold: float, probability: float) -> None:
-    """threshold 0 to 1 (above 0.5: off; 0.1 usual), probability 0 (off) to 1 (0.5 usual)."""
+    """threshold above 0, up to 1 (above 0.5: off; 0.1 usual), probability 0 (off) to 1."""
     for name, value, hint in (("xtc_threshold", threshold, "e.g. 0.1"),
                               ("xtc_probability", probability, "use 0 to turn XTC off, or 0.5")):
         if isinstance(value, bool) or not isinstance(value, (int, float)) \
                 or not (math.isfinite(value) and 0.0 <= value <= 1.0):
             raise InvalidSettingError(f"{name} must be from 0 to 1, not {value!r}", hint)
+    if threshold == 0.0:  # every token reaches 0: all but the least likely would go
+        raise InvalidSettingError("xtc_threshold must be above 0",
+                                  "e.g. 0.1; use xtc_probability 0 to turn XTC off")
