@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from PySide6.QtCore import QEvent, QPoint, Qt
-from PySide6.QtGui import QKeyEvent, QTextCursor, QTextDocument
-from PySide6.QtWidgets import QApplication, QPlainTextDocumentLayout
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QTextCursor, QTextDocument
+from PySide6.QtWidgets import QPlainTextDocumentLayout
 
+from tests.gui.keyboard import type_text
 from writer_app.documents.goals import GoalStore
 from writer_app.text.counting import count_text
 from writer_app.ui.document_counts import DocumentCounter
@@ -25,20 +26,6 @@ pytestmark = pytest.mark.gui
 SHOTS = Path("/tmp/shots")
 ENGLISH = "The tide came in slowly over the flats."
 CHINESE = "春眠不觉晓"
-
-
-def type_text(qtbot, window, text: str) -> None:
-    """Type like a keyboard (and an input method, for characters QTest cannot type)."""
-    window.editor.setFocus()
-    for char in text:
-        if char == "\n":
-            qtbot.keyClick(window.editor, Qt.Key.Key_Return)
-        elif char.isascii():
-            qtbot.keyClicks(window.editor, char)
-        else:
-            for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
-                QApplication.sendEvent(window.editor, QKeyEvent(
-                    kind, 0, Qt.KeyboardModifier.NoModifier, char))
 
 
 def shown(window) -> str:

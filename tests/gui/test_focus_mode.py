@@ -6,10 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QEvent, Qt
-from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QApplication, QDockWidget, QToolBar
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDockWidget, QToolBar
 
+from tests.gui.keyboard import type_text
 from writer_app.boundary.params import SamplingParams
 
 pytestmark = pytest.mark.gui
@@ -17,21 +17,6 @@ pytestmark = pytest.mark.gui
 TIMEOUT = 20_000
 SHOTS = Path("/tmp/shots")
 CHINESE = "第一章　海边\n我们走到海边的时候，天已经黑了。"
-
-
-def type_text(qtbot, window, text: str) -> None:
-    """Type like a keyboard (and an input method, for characters QTest cannot type)."""
-    window.editor.setFocus()
-    for char in text:
-        if char == "\n":
-            qtbot.keyClick(window.editor, Qt.Key.Key_Return)
-            continue
-        if char.isascii():
-            qtbot.keyClicks(window.editor, char)
-            continue
-        for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
-            QApplication.sendEvent(window.editor, QKeyEvent(
-                kind, 0, Qt.KeyboardModifier.NoModifier, char))
 
 
 def press(qtbot, window, key, modifier=Qt.KeyboardModifier.NoModifier) -> None:

@@ -35,10 +35,9 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
-from PySide6.QtCore import QEvent, Qt
-from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import Qt
 
+from tests.gui.keyboard import type_text
 from writer_app.boundary.params import SamplingParams
 from writer_app.documents.journal_records import replay
 
@@ -54,19 +53,6 @@ TYPED = ["The sea ", "was calm", ", and ", "we", " sailed on.", "\n", "我们", 
 PARAMS = SamplingParams(seed=5, max_new_tokens=24)
 # The tiny tokenizer's control tokens: never text, never inserted (EOS ends a generation)
 CONTROL_TOKENS = ("<pad>", "<bos>", "<eos>")
-
-
-def type_text(qtbot, editor, text: str) -> None:
-    """Type like a keyboard (and an input method, for characters QTest cannot type)."""
-    for char in text:
-        if char == "\n":
-            qtbot.keyClick(editor, Qt.Key.Key_Return)
-        elif char.isascii():
-            qtbot.keyClicks(editor, char)
-        else:
-            for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
-                QApplication.sendEvent(editor, QKeyEvent(
-                    kind, Qt.Key.Key_unknown, Qt.KeyboardModifier.NoModifier, char))
 
 
 def cursor_index(editor) -> int:

@@ -6,10 +6,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from PySide6.QtCore import QEvent, Qt
-from PySide6.QtGui import QColor, QKeyEvent, QPalette, QTextCursor
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QPalette, QTextCursor
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
+from tests.gui.keyboard import type_text
 from writer_app.ui.colours import (
     composite,
     contrast_ratio,
@@ -23,19 +24,6 @@ pytestmark = pytest.mark.gui
 
 TEXT = ("第一章　海边\n我们走到海边的时候，天已经黑了。The sea was calm, and the lights of the "
         "town shone on the water. 🌊 " * 3 + "\n") * 4
-
-
-def type_text(qtbot, editor, text: str) -> None:
-    """Type like a keyboard (and an input method, for characters QTest cannot type)."""
-    for char in text:
-        if char == "\n":
-            qtbot.keyClick(editor, Qt.Key.Key_Return)
-        elif char.isascii():
-            qtbot.keyClicks(editor, char)
-        else:
-            for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
-                QApplication.sendEvent(editor, QKeyEvent(
-                    kind, 0, Qt.KeyboardModifier.NoModifier, char))
 
 
 def stored(window) -> dict:
