@@ -5,17 +5,16 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
+from tests.gui.crash import kill_once_journaled
 from tests.gui.test_hot_exit import type_text
 from writer_app.boundary.params import SamplingParams
 from writer_app.documents.journal import Journal, journal_dir
@@ -298,8 +297,6 @@ CHILD = textwrap.dedent("""
 
 def test_kill_9_with_three_documents_restores_all_three(tmp_path, tiny_model_dir,
                                                         writer_home, make_window):
-    from tests.gui.test_hot_exit import _journaled
-
     one, two = tmp_path / "one.txt", tmp_path / "two.txt"
     one.write_text("One.", encoding="utf-8")
     two.write_text("Two.", encoding="utf-8")
@@ -308,17 +305,8 @@ def test_kill_9_with_three_documents_restores_all_three(tmp_path, tiny_model_dir
     child = subprocess.Popen([sys.executable, "-c", CHILD, str(one), str(two),
                               str(tiny_model_dir)], stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True, env=env)
-    try:
-        assert child.stdout.readline().strip() == "TYPED", child.stderr.read()
-        deadline = time.monotonic() + 30
-        while len([s for s in _journaled(writer_home / "data" / "journal") if s]) < 3:
-            assert time.monotonic() < deadline and child.poll() is None, "never journaled"
-            time.sleep(0.02)  # another process writes it: no signal reaches this one
-        child.send_signal(signal.SIGKILL)
-        child.wait(timeout=30)
-    finally:
-        if child.poll() is None:
-            child.kill()
+    kill_once_journaled(child, writer_home / "data" / "journal",
+                        lambda states: len(states) >= 3)
     window = make_window(load=None)
     window.restore_session()
     assert sorted(d.editor.text() for d in window.documents) == sorted(

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import textwrap
-import time
 
 import pytest
 
+from tests.gui.crash import journaled, kill_once_journaled
 from writer_app.documents.journal import Journal
 
 pytestmark = pytest.mark.gui
@@ -65,20 +64,8 @@ def test_kill_9_after_typing_restores_the_text_on_the_next_start(
     document.write_text("Chapter one.\n", encoding="utf-8")
     typed = "She opened the door. 她推开了门。"
     child = start_child(document, typed, tiny_model_dir, env)
-    try:
-        line = child.stdout.readline()
-        assert line.strip() == "TYPED", child.stderr.read()
-        # Killed as soon as the journal holds the text (how soon is the unit tests' job).
-        deadline = time.monotonic() + 30
-        while not any(typed in s.text for s in _journaled(writer_home / "data" / "journal")
-                      if s is not None):
-            assert time.monotonic() < deadline and child.poll() is None, "never journaled"
-            time.sleep(0.02)  # another process writes it: no signal reaches this one
-        child.send_signal(signal.SIGKILL)
-        child.wait(timeout=30)
-    finally:
-        if child.poll() is None:
-            child.kill()
+    kill_once_journaled(child, writer_home / "data" / "journal",
+                        lambda states: any(typed in s.text for s in states))
     assert document.read_text(encoding="utf-8") == "Chapter one.\n"  # never auto-saved
 
     orphans = Journal(writer_home / "data" / "journal").orphans()
@@ -120,12 +107,6 @@ def test_the_window_restores_an_orphan_into_its_document(make_window, writer_hom
     assert [*journal_dir().glob("*.json"), *journal_dir().glob("*.journal")] == []  # saved
 
 
-def _journaled(journal_folder):
-    from writer_app.documents.journal_records import replay
-
-    return [replay(f.read_bytes()) for f in journal_folder.glob("*.journal")]
-
-
 def test_unsaved_changes_reach_the_journal_within_a_second(make_window, qtbot, writer_home):
     from writer_app.documents.journal import journal_dir
 
@@ -141,11 +122,11 @@ def test_unsaved_changes_reach_the_journal_within_a_second(make_window, qtbot, w
     with qtbot.waitSignal(timer.timeout, timeout=5000):
         pass
     assert window.hot_exit.journal.flush()
-    assert [s.text for s in _journaled(journal_dir())] == ["draft 草稿 more"]
+    assert [s.text for s in journaled(journal_dir())] == ["draft 草稿 more"]
     window.editor.undo()  # back to the empty, unmodified document
     qtbot.waitUntil(lambda: not window.editor.document().isModified())
     window.hot_exit.journal.flush()
-    assert _journaled(journal_dir()) == []
+    assert journaled(journal_dir()) == []
 
 
 def test_typing_journals_each_edit_not_the_whole_text(make_window, qtbot, writer_home,
@@ -171,7 +152,7 @@ def test_typing_journals_each_edit_not_the_whole_text(make_window, qtbot, writer
     assert whole_texts == []
     del window.files.document.text
     assert window.hot_exit.journal.flush()
-    [state] = _journaled(journal_dir())
+    [state] = journaled(journal_dir())
     assert state.text == window.editor.text()
     assert state.cursor == window.editor.textCursor().position()
 
@@ -270,7 +251,7 @@ def test_the_journal_follows_any_sequence_of_edits(make_window, writer_home):
                 window.hot_exit.write_now()  # some writes in the middle of the sequence
         window.hot_exit.write_now()
         assert window.hot_exit.journal.flush()
-        states = [s for s in _journaled(journal_dir()) if s is not None]
+        states = [s for s in journaled(journal_dir()) if s is not None]
         if editor.document().isModified():
             assert [s.text for s in states] == [editor.text()]
         else:
