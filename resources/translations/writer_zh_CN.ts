@@ -1362,17 +1362,17 @@
 <context>
     <name>PersonalDictionaryDialog</name>
     <message>
-        <location filename="../../writer_app/ui/spell_check.py" line="480" />
+        <location filename="../../writer_app/ui/personal_dictionary_dialog.py" line="37" />
         <source>Personal Dictionary</source>
         <translation>个人词典</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/spell_check.py" line="484" />
+        <location filename="../../writer_app/ui/personal_dictionary_dialog.py" line="41" />
         <source>Words you added with “Add to Dictionary”. They are kept in {0}.</source>
         <translation>你通过“添加到词典”加入的单词，保存在 {0}。</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/spell_check.py" line="487" />
+        <location filename="../../writer_app/ui/personal_dictionary_dialog.py" line="44" />
         <source>Remove</source>
         <translation>删除</translation>
     </message>
@@ -1778,67 +1778,67 @@
 <context>
     <name>SpellController</name>
     <message>
-        <location filename="../../writer_app/ui/spell_check.py" line="286" />
+        <location filename="../../writer_app/ui/spell_check.py" line="118" />
         <source>Spelling: {0}</source>
         <translation>拼写检查：{0}</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/spell_check.py" line="355" />
+        <location filename="../../writer_app/ui/spell_check.py" line="187" />
         <source>Could not save the personal dictionary</source>
         <translation>无法保存个人词典</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/spell_check.py" line="406" />
+        <location filename="../../writer_app/ui/spell_check.py" line="238" />
         <source>(No Suggestions)</source>
         <translation>（无建议）</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/spell_check.py" line="409" />
+        <location filename="../../writer_app/ui/spell_check.py" line="241" />
         <source>Add to Dictionary</source>
         <translation>添加到词典</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/spell_check.py" line="411" />
+        <location filename="../../writer_app/ui/spell_check.py" line="243" />
         <source>Ignore All</source>
         <translation>全部忽略</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/spell_check.py" line="419" />
+        <location filename="../../writer_app/ui/spell_check.py" line="251" />
         <source>Spelling</source>
         <translation>拼写</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/spell_check.py" line="421" />
+        <location filename="../../writer_app/ui/spell_check.py" line="253" />
         <source>Check Spelling</source>
         <translation>检查拼写</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/spell_check.py" line="423" />
+        <location filename="../../writer_app/ui/spell_check.py" line="255" />
         <source>Underline misspelt words as you type</source>
         <translation>输入时为拼错的单词加下划线</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/spell_check.py" line="428" />
+        <location filename="../../writer_app/ui/spell_check.py" line="260" />
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/spell_check.py" line="432" />
+        <location filename="../../writer_app/ui/spell_check.py" line="264" />
         <source>Automatic</source>
         <translation>自动</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/spell_check.py" line="439" />
+        <location filename="../../writer_app/ui/spell_check.py" line="271" />
         <source>Edit Personal Dictionary…</source>
         <translation>编辑个人词典…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/spell_check.py" line="443" />
+        <location filename="../../writer_app/ui/spell_check.py" line="275" />
         <source>Spell checking is not available: the chunspell package is missing</source>
         <translation>拼写检查不可用：缺少 chunspell 软件包</translation>
     </message>
     <message>
-        <location filename="../../writer_app/ui/spell_check.py" line="444" />
+        <location filename="../../writer_app/ui/spell_check.py" line="276" />
         <source>No spelling dictionary is installed</source>
         <translation>未安装拼写词典</translation>
     </message>
